@@ -1,0 +1,11 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from profiles import views as profile_views
+
+urlpatterns = [
+    path("", profile_views.home, name="home"),
+    path("healthz", profile_views.healthz, name="healthz"),
+    path("researchers/", include("profiles.urls")),
+    path("admin/", admin.site.urls),
+]

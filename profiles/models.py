@@ -1,0 +1,109 @@
+"""Researchers (author records), their topics, and who follows them."""
+
+from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex
+from django.db import models
+
+
+class VerificationLevel(models.IntegerChoices):
+    L0 = 0, "L0 - no public source"
+    L1 = 1, "L1 - imported from a public scholarly source"
+    L2 = 2, "L2 - claim approved by a moderator"
+    L3 = 3, "L3 - claim with strong evidence"
+    L4 = 4, "L4 - verified by staff"
+
+
+class Researcher(models.Model):
+    openalex_id = models.CharField(max_length=32, unique=True, null=True, blank=True)
+    orcid = models.CharField(max_length=19, unique=True, null=True, blank=True)
+    display_name = models.CharField(max_length=500)
+    display_name_alternatives = ArrayField(
+        models.CharField(max_length=500), default=list, blank=True
+    )
+    # Lower-cased, accent-stripped name for search (see profiles.text).
+    search_name = models.CharField(max_length=500, blank=True, default="")
+    affiliation = models.ForeignKey(
+        "works.Institution",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="researchers",
+    )
+    # Owner-curated fields (empty until a claim is approved).
+    headline = models.CharField(max_length=200, blank=True, default="")
+    bio = models.TextField(blank=True, default="")
+    is_open_to_collaborate = models.BooleanField(default=True)
+
+    works_count = models.PositiveIntegerField(default=0)
+    cited_by_count = models.PositiveIntegerField(default=0)
+    h_index = models.PositiveIntegerField(default=0)
+    topics = models.ManyToManyField(
+        "works.Topic", through="ResearcherTopic", related_name="researchers"
+    )
+
+    verification_level = models.PositiveSmallIntegerField(
+        choices=VerificationLevel.choices, default=VerificationLevel.L1
+    )
+    is_claimed = models.BooleanField(default=False)
+
+    # Trust, stored with its breakdown by profiles.services.researcher_trust_update.
+    trust_score = models.PositiveSmallIntegerField(default=0)
+    trust_label = models.CharField(max_length=30, blank=True, default="")
+    trust_breakdown = models.JSONField(default=dict, blank=True)
+    trust_computed_at = models.DateTimeField(null=True, blank=True)
+    close_collaborators_count = models.PositiveIntegerField(default=0)
+
+    source_updated_date = models.DateField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        indexes = [
+            GinIndex(
+                name="researcher_search_trgm",
+                fields=["search_name"],
+                opclasses=["gin_trgm_ops"],
+            ),
+            models.Index(fields=["-works_count"], name="researcher_works_desc"),
+        ]
+
+    def __str__(self):
+        return self.display_name
+
+    @property
+    def orcid_url(self) -> str:
+        return f"https://orcid.org/{self.orcid}" if self.orcid else ""
+
+    @property
+    def openalex_url(self) -> str:
+        return f"https://openalex.org/{self.openalex_id}" if self.openalex_id else ""
+
+
+class ResearcherTopic(models.Model):
+    researcher = models.ForeignKey(Researcher, on_delete=models.CASCADE)
+    topic = models.ForeignKey("works.Topic", on_delete=models.CASCADE)
+    # Works of the researcher in this topic, as the source counts them.
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["researcher", "topic"], name="uniq_researcher_topic"
+            )
+        ]
+
+
+class Follow(models.Model):
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="follows"
+    )
+    researcher = models.ForeignKey(
+        Researcher, on_delete=models.CASCADE, related_name="follows"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "researcher"], name="uniq_follow")
+        ]

@@ -1,0 +1,135 @@
+"""factory_boy factories for the catalog and profiles."""
+
+import factory
+
+from profiles.models import Follow, Researcher, ResearcherTopic, VerificationLevel
+from profiles.text import normalize_name
+from works.models import Authorship, Institution, Source, Topic, Work, WorkTopic
+
+
+class InstitutionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Institution
+
+    openalex_id = factory.Sequence(lambda n: f"I9{n:08d}")
+    ror = factory.Sequence(lambda n: f"0t{n:07d}")
+    display_name = factory.Sequence(lambda n: f"Testfield Institute {n}")
+    country_code = "NL"
+    type = "education"
+    homepage_url = factory.Sequence(lambda n: f"https://testfield{n}.example.edu")
+    domain = factory.Sequence(lambda n: f"testfield{n}.example.edu")
+
+
+class SourceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Source
+
+    openalex_id = factory.Sequence(lambda n: f"S9{n:08d}")
+    display_name = factory.Sequence(lambda n: f"Journal of Test Studies {n}")
+    type = "journal"
+
+
+class TopicFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Topic
+
+    openalex_id = factory.Sequence(lambda n: f"T9{n:04d}")
+    display_name = factory.Sequence(lambda n: f"Test Topic {n}")
+    subfield_name = "Artificial Intelligence"
+    field_name = "Computer Science"
+    domain_name = "Physical Sciences"
+
+
+class ResearcherFactory(factory.django.DjangoModelFactory):
+    """An unclaimed, imported (L1) author record."""
+
+    class Meta:
+        model = Researcher
+
+    openalex_id = factory.Sequence(lambda n: f"A9{n:09d}")
+    display_name = factory.Sequence(lambda n: f"Testa Researcher {n}")
+    search_name = factory.LazyAttribute(lambda o: normalize_name(o.display_name))
+    verification_level = VerificationLevel.L1
+    is_claimed = False
+
+
+class ClaimedResearcherFactory(ResearcherFactory):
+    verification_level = VerificationLevel.L2
+    is_claimed = True
+
+
+class WorkFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Work
+
+    openalex_id = factory.Sequence(lambda n: f"W9{n:09d}")
+    doi = factory.Sequence(lambda n: f"10.5555/test.{n}")
+    title = factory.Sequence(lambda n: f"A Study of Testing, Part {n}")
+    abstract = "We test things."
+    publication_year = 2024
+    type = "article"
+    source = factory.SubFactory(SourceFactory)
+    cited_by_count = 0
+    author_count = 1
+
+
+class AuthorshipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Authorship
+
+    work = factory.SubFactory(WorkFactory)
+    researcher = factory.SubFactory(ResearcherFactory)
+    position = factory.Sequence(lambda n: n)
+    author_position = "first"
+    raw_author_name = factory.LazyAttribute(
+        lambda o: o.researcher.display_name if o.researcher else "Anon"
+    )
+
+
+class WorkTopicFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = WorkTopic
+
+    work = factory.SubFactory(WorkFactory)
+    topic = factory.SubFactory(TopicFactory)
+    score = 0.9
+
+
+class ResearcherTopicFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ResearcherTopic
+
+    researcher = factory.SubFactory(ResearcherFactory)
+    topic = factory.SubFactory(TopicFactory)
+    count = 1
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "auth.User"
+        django_get_or_create = ("username",)
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    email = factory.LazyAttribute(lambda o: f"{o.username}@example.org")
+    password = factory.PostGenerationMethodCall("set_password", "correct horse 9")
+
+
+class FollowFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Follow
+
+    user = factory.SubFactory(UserFactory)
+    researcher = factory.SubFactory(ResearcherFactory)
+
+
+def work_with_team(*, researchers, **work_fields) -> Work:
+    """A work authored by ``researchers`` in order, with author_count set."""
+    work = WorkFactory(author_count=len(researchers), **work_fields)
+    for position, researcher in enumerate(researchers):
+        AuthorshipFactory(
+            work=work,
+            researcher=researcher,
+            position=position,
+            author_position="first" if position == 0 else "middle",
+        )
+    return work

@@ -1,0 +1,212 @@
+"""The scholarly catalog: works, their authorships, venues, topics, institutions,
+and the import runs that fill them.
+
+Natural keys (OpenAlex ids, DOI, arXiv id, ROR) are unique and indexed; every
+row of this module is written by the one upsert path in ``works.ingest.upsert``.
+OpenAlex ids are stored short (``W2741809807``), DOIs lower-cased without the
+``https://doi.org/`` prefix.
+"""
+
+from django.contrib.postgres.fields import ArrayField
+from django.db import models
+
+
+class Institution(models.Model):
+    openalex_id = models.CharField(max_length=32, unique=True)
+    ror = models.CharField(max_length=64, null=True, blank=True, unique=True)
+    display_name = models.CharField(max_length=500)
+    country_code = models.CharField(max_length=2, blank=True, default="")
+    type = models.CharField(max_length=50, blank=True, default="")
+    homepage_url = models.URLField(max_length=500, blank=True, default="")
+    # The e-mail domain of the institution (from its homepage), used later to
+    # verify claims by e-mail.
+    domain = models.CharField(max_length=255, blank=True, default="", db_index=True)
+    source_updated_date = models.DateField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self):
+        return self.display_name
+
+
+class Source(models.Model):
+    """A venue: journal, conference, repository (arXiv is ``S4306400194``)."""
+
+    openalex_id = models.CharField(max_length=32, unique=True)
+    display_name = models.CharField(max_length=500)
+    type = models.CharField(max_length=50, blank=True, default="")
+    issn_l = models.CharField(max_length=9, blank=True, default="")
+    homepage_url = models.URLField(max_length=500, blank=True, default="")
+    source_updated_date = models.DateField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self):
+        return self.display_name
+
+
+class Topic(models.Model):
+    openalex_id = models.CharField(max_length=32, unique=True)
+    display_name = models.CharField(max_length=500)
+    description = models.TextField(blank=True, default="")
+    subfield_name = models.CharField(max_length=255, blank=True, default="")
+    field_name = models.CharField(max_length=255, blank=True, default="")
+    domain_name = models.CharField(max_length=255, blank=True, default="")
+    source_updated_date = models.DateField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self):
+        return self.display_name
+
+
+class Work(models.Model):
+    openalex_id = models.CharField(max_length=32, unique=True, null=True, blank=True)
+    doi = models.CharField(max_length=255, unique=True, null=True, blank=True)
+    arxiv_id = models.CharField(max_length=64, unique=True, null=True, blank=True)
+    title = models.TextField()
+    abstract = models.TextField(blank=True, default="")
+    publication_year = models.PositiveSmallIntegerField(null=True, blank=True)
+    publication_date = models.DateField(null=True, blank=True)
+    type = models.CharField(max_length=50, blank=True, default="")
+    language = models.CharField(max_length=12, blank=True, default="")
+    source = models.ForeignKey(
+        Source, null=True, blank=True, on_delete=models.SET_NULL, related_name="works"
+    )
+    landing_page_url = models.URLField(max_length=1000, blank=True, default="")
+    pdf_url = models.URLField(max_length=1000, blank=True, default="")
+    cited_by_count = models.PositiveIntegerField(default=0)
+    is_retracted = models.BooleanField(default=False)
+    # Team size as the source states it (authorships listed), kept on the work
+    # so tie strength is a sum over rows, not a count per pair.
+    author_count = models.PositiveIntegerField(default=0)
+    topics = models.ManyToManyField(Topic, through="WorkTopic", related_name="works")
+    source_updated_date = models.DateField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["publication_year"])]
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def doi_url(self) -> str:
+        return f"https://doi.org/{self.doi}" if self.doi else ""
+
+    @property
+    def arxiv_url(self) -> str:
+        return f"https://arxiv.org/abs/{self.arxiv_id}" if self.arxiv_id else ""
+
+    @property
+    def openalex_url(self) -> str:
+        return f"https://openalex.org/{self.openalex_id}" if self.openalex_id else ""
+
+
+class WorkTopic(models.Model):
+    work = models.ForeignKey(Work, on_delete=models.CASCADE)
+    topic = models.ForeignKey(Topic, on_delete=models.CASCADE)
+    score = models.FloatField(default=0)
+    is_primary = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["work", "topic"], name="uniq_work_topic")
+        ]
+
+
+class Authorship(models.Model):
+    """One author slot of a work. ``researcher`` is null for a bare name that
+    could not be attached to a researcher record on evidence."""
+
+    work = models.ForeignKey(Work, on_delete=models.CASCADE, related_name="authorships")
+    researcher = models.ForeignKey(
+        "profiles.Researcher",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="authorships",
+    )
+    position = models.PositiveIntegerField()
+    author_position = models.CharField(max_length=10, blank=True, default="")
+    raw_author_name = models.CharField(max_length=500, blank=True, default="")
+    raw_affiliation_strings = ArrayField(models.TextField(), default=list, blank=True)
+    is_corresponding = models.BooleanField(default=False)
+    institutions = models.ManyToManyField(
+        Institution, through="AuthorshipInstitution", related_name="authorships"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["work", "position"], name="uniq_authorship_position"
+            )
+        ]
+        indexes = [models.Index(fields=["researcher", "work"])]
+
+    def __str__(self):
+        return f"{self.raw_author_name} on {self.work_id}"
+
+
+class AuthorshipInstitution(models.Model):
+    authorship = models.ForeignKey(Authorship, on_delete=models.CASCADE)
+    institution = models.ForeignKey(Institution, on_delete=models.CASCADE)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["authorship", "institution"],
+                name="uniq_authorship_institution",
+            )
+        ]
+
+
+class ImportRun(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending"
+        RUNNING = "running"
+        SUCCEEDED = "succeeded"
+        FAILED = "failed"
+
+    source = models.CharField(max_length=40)  # e.g. "openalex-snapshot"
+    parameters = models.JSONField(default=dict, blank=True)
+    status = models.CharField(
+        max_length=12, choices=Status.choices, default=Status.PENDING
+    )
+    created_count = models.PositiveIntegerField(default=0)
+    updated_count = models.PositiveIntegerField(default=0)
+    unchanged_count = models.PositiveIntegerField(default=0)
+    rejected_count = models.PositiveIntegerField(default=0)
+    # Per-entity counts, e.g. {"works": {"created": 3, ...}}.
+    counts = models.JSONField(default=dict, blank=True)
+    # Where a resumed run starts again, e.g. the files already loaded.
+    checkpoint = models.JSONField(default=dict, blank=True)
+    progress_done = models.PositiveBigIntegerField(default=0)
+    progress_total = models.PositiveBigIntegerField(null=True, blank=True)
+    error = models.TextField(blank=True, default="")
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.source} #{self.pk} ({self.status})"
+
+
+class RejectedRecord(models.Model):
+    run = models.ForeignKey(
+        ImportRun, on_delete=models.CASCADE, related_name="rejected"
+    )
+    entity = models.CharField(max_length=40, blank=True, default="")
+    # Where the record was found: "works/updated_date=.../part_000.gz:17".
+    locator = models.CharField(max_length=1000, blank=True, default="")
+    reason = models.TextField()
+    # The start of the raw record, kept for diagnosis.
+    excerpt = models.TextField(blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self):
+        return f"{self.locator}: {self.reason}"
