@@ -10,3 +10,11 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 CACHES["default"]["KEY_PREFIX"] = "bzpeer-test"  # noqa: F405
 CELERY_TASK_DEFAULT_QUEUE = env("CELERY_QUEUE", default="bzpeer-test")
 ALLOWED_HOSTS = ["*"]
+
+# Tests flush their cache between cases: keep it (and the test broker) in Redis
+# databases of their own, never the development server's.
+CACHES["default"]["LOCATION"] = env(  # noqa: F405
+    "TEST_CACHE_URL", default="redis://127.0.0.1:6379/14"
+)
+CELERY_BROKER_URL = env("TEST_BROKER_URL", default="redis://127.0.0.1:6379/15")
+CELERY_RESULT_BACKEND = CELERY_BROKER_URL
