@@ -1,0 +1,17 @@
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    DJANGO_SETTINGS_MODULE=bzpeer.settings.production
+
+WORKDIR /app
+COPY pyproject.toml README.md ./
+RUN pip install --no-cache-dir -e .
+COPY . .
+# collectstatic needs settings but no real secret.
+RUN SECRET_KEY=collectstatic-only-not-a-real-secret-0123456789 ALLOWED_HOSTS=build python manage.py collectstatic --noinput
+
+RUN useradd --create-home bzpeer
+USER bzpeer
+EXPOSE 8000
+CMD ["sh", "-c", "gunicorn bzpeer.wsgi --bind 0.0.0.0:${PORT:-8000} --workers ${WEB_CONCURRENCY:-3} --access-logfile -"]
