@@ -7,7 +7,6 @@ import psycopg
 from psycopg import sql
 
 
-
 def main() -> None:
     url = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/bzpeer")
     config = environ.Env.db_url_config(url)

@@ -108,10 +108,16 @@ class UserFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = "auth.User"
         django_get_or_create = ("username",)
+        skip_postgeneration_save = True
 
     username = factory.Sequence(lambda n: f"user{n}")
     email = factory.LazyAttribute(lambda o: f"{o.username}@example.org")
     password = factory.PostGenerationMethodCall("set_password", "correct horse 9")
+
+    @factory.post_generation
+    def _save_password(obj, create, extracted, **kwargs):
+        if create:
+            obj.save(update_fields=["password"])
 
 
 class FollowFactory(factory.django.DjangoModelFactory):

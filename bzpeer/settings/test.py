@@ -18,3 +18,7 @@ CACHES["default"]["LOCATION"] = env(  # noqa: F405
 )
 CELERY_BROKER_URL = env("TEST_BROKER_URL", default="redis://127.0.0.1:6379/15")
 CELERY_RESULT_BACKEND = CELERY_BROKER_URL
+
+# Static files straight from the app folders; no collectstatic needed.
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True

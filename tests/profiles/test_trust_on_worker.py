@@ -1,9 +1,9 @@
 """Trust is recomputed by a real Celery worker process, through Redis."""
 
 import pytest
-from profiles.tasks import researcher_trust_recompute
 
 from profiles.models import Researcher
+from profiles.tasks import researcher_trust_recompute
 from tests.factories import ResearcherFactory, work_with_team
 
 
