@@ -1,0 +1,169 @@
+"""Writes of researcher profiles."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from django.conf import settings
+from django.db import connection
+from django.db.models import Count
+from django.utils import timezone
+
+from works.models import Authorship, Work
+
+from .models import Follow, Researcher
+from .ties import close_collaborator_summaries
+from .trust import TrustInputs, trust_compute
+
+TRUST_FIELDS = (
+    "trust_score",
+    "trust_label",
+    "trust_breakdown",
+    "trust_computed_at",
+    "close_collaborators_count",
+)
+# Only what the model reads; the rest of a row (abstract-sized bio, names,
+# alternatives) stays in the database.
+_RESEARCHER_FIELDS = (
+    "id",
+    "openalex_id",
+    "orcid",
+    "affiliation_id",
+    "verification_level",
+    "is_claimed",
+)
+
+
+def _researcher_batches(
+    *, researcher_ids: list[int] | None, batch_size: int
+) -> Iterator[list[Researcher]]:
+    """Researchers in id order, ``batch_size`` at a time: the given ids in
+    chunks, or every researcher by keyset pagination (``id > last``), so no
+    batch costs more than the first and nothing is held beyond one batch."""
+    rows = Researcher.objects.only(*_RESEARCHER_FIELDS).order_by("id")
+    if researcher_ids is not None:
+        ids = sorted(set(researcher_ids))
+        for start in range(0, len(ids), batch_size):
+            batch = list(rows.filter(id__in=ids[start : start + batch_size]))
+            if batch:
+                yield batch
+        return
+    last_id = 0
+    while True:
+        batch = list(rows.filter(id__gt=last_id)[:batch_size])
+        if not batch:
+            return
+        yield batch
+        last_id = batch[-1].id
+
+
+def _work_totals(*, researcher_ids: list[int]) -> dict[int, tuple[int, int, int]]:
+    """(works, citations, retracted works) per researcher, counting each work
+    once even where a researcher holds two authorships on it. One query."""
+    authorship = connection.ops.quote_name(Authorship._meta.db_table)
+    work = connection.ops.quote_name(Work._meta.db_table)
+    sql = f"""
+        SELECT researcher_id,
+               COUNT(*),
+               COALESCE(SUM(cited_by_count), 0),
+               COUNT(*) FILTER (WHERE is_retracted)
+        FROM (
+            SELECT DISTINCT a.researcher_id, w.id, w.cited_by_count, w.is_retracted
+            FROM {authorship} a
+            JOIN {work} w ON w.id = a.work_id
+            WHERE a.researcher_id = ANY(%(ids)s)
+        ) held
+        GROUP BY researcher_id
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(sql, {"ids": researcher_ids})
+        return {
+            researcher_id: (int(works), int(citations), int(retracted))
+            for researcher_id, works, citations, retracted in cursor
+        }
+
+
+def _follower_counts(*, researcher_ids: list[int]) -> dict[int, int]:
+    return dict(
+        Follow.objects.filter(researcher_id__in=researcher_ids)
+        .order_by()
+        .values("researcher_id")
+        .annotate(n=Count("id"))
+        .values_list("researcher_id", "n")
+    )
+
+
+def researcher_trust_update(
+    *, researcher_ids: list[int] | None = None, batch_size: int = 1000
+) -> int:
+    """Recompute and store the trust of ``researcher_ids`` (``None``: every
+    researcher), and return how many rows were updated.
+
+    Side effects: writes ``trust_score``, ``trust_label``, ``trust_breakdown``
+    (``TrustResult.as_json()``), ``trust_computed_at`` and
+    ``close_collaborators_count``, and nothing else, with one ``bulk_update``
+    per batch. Ids that no longer exist are skipped.
+
+    Cost: five queries per batch of ``batch_size`` researchers, whatever
+    their size: the batch's rows, work totals, followers, close
+    collaborators with their mean trust, and the update. Each batch commits
+    on its own, so a long run holds no lock for long and an interrupted run
+    has kept what it finished.
+
+    Idempotent: running it again on unchanged data stores the same scores
+    (only ``trust_computed_at`` moves). The close collaborators' trust is read
+    as currently stored, in one pass: a researcher's score may lean on a
+    neighbour's previous score, and the two converge on the next recompute.
+    That is at most the collaborator-trust bonus (5 points), which
+    neighbours that are all unclaimed never earn.
+    """
+    if batch_size < 1:
+        raise ValueError("batch_size must be at least 1")
+    threshold = settings.CLOSE_COLLABORATOR_THRESHOLD
+    updated = 0
+    for batch in _researcher_batches(
+        researcher_ids=researcher_ids, batch_size=batch_size
+    ):
+        ids = [researcher.id for researcher in batch]
+        work_totals = _work_totals(researcher_ids=ids)
+        followers = _follower_counts(researcher_ids=ids)
+        collaborators = close_collaborator_summaries(
+            researcher_ids=ids, threshold=threshold
+        )
+        computed_at = timezone.now()
+        for researcher in batch:
+            works, citations, retracted = work_totals.get(researcher.id, (0, 0, 0))
+            close = collaborators[researcher.id]
+            inputs = TrustInputs(
+                verification_level=researcher.verification_level,
+                is_claimed=researcher.is_claimed,
+                # Works only arrive through the import path, so a record that
+                # holds one is backed by a public source even without an
+                # OpenAlex id (an arXiv-only author).
+                has_public_source=bool(researcher.openalex_id) or works > 0,
+                record_has_orcid=bool(researcher.orcid),
+                has_affiliation=researcher.affiliation_id is not None,
+                works_count=works,
+                cited_by_count=citations,
+                close_collaborators=close.count,
+                close_collaborator_mean_trust=close.mean_trust,
+                followers=followers.get(researcher.id, 0),
+                retracted_works=retracted,
+                # Claims and their evidence arrive with the claims app; until
+                # then no record has any of them.
+                has_orcid_sign_in=False,
+                has_verified_institution_email=False,
+                is_staff_verified=False,
+                rejected_claims=0,
+                disputed_claims=0,
+            )
+            result = trust_compute(inputs=inputs)
+            researcher.trust_score = result.score
+            researcher.trust_label = result.label
+            researcher.trust_breakdown = result.as_json()
+            researcher.trust_computed_at = computed_at
+            researcher.close_collaborators_count = close.count
+        # Rows deleted since the batch was read match nothing and are not
+        # counted.
+        updated += Researcher.objects.bulk_update(batch, fields=list(TRUST_FIELDS))
+    return updated
