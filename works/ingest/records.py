@@ -1,0 +1,129 @@
+"""Normalized records: what every source adapter (OpenAlex snapshot, OpenAlex
+API, arXiv) hands to the one upsert path in ``works.ingest.upsert``.
+
+Plain frozen dataclasses, no Django: identifiers are already in stored form
+(short OpenAlex ids, lower-cased DOI, bare ORCID iD and ROR id), strings fit
+their columns, and references to other entities are short OpenAlex ids that
+the upsert path resolves in SQL.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+ENTITIES = ("institutions", "sources", "topics", "authors", "works")
+
+
+class RecordRejected(Exception):
+    """A source record that cannot be stored; ``reason`` says why, in words an
+    operator can act on."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass(frozen=True, slots=True)
+class InstitutionRecord:
+    openalex_id: str
+    display_name: str
+    ror: str | None = None
+    country_code: str = ""
+    type: str = ""
+    homepage_url: str = ""
+    domain: str = ""
+    source_updated_date: date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SourceRecord:
+    openalex_id: str
+    display_name: str
+    type: str = ""
+    issn_l: str = ""
+    homepage_url: str = ""
+    source_updated_date: date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TopicRecord:
+    openalex_id: str
+    display_name: str
+    description: str = ""
+    subfield_name: str = ""
+    field_name: str = ""
+    domain_name: str = ""
+    source_updated_date: date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ResearcherTopicLink:
+    topic_id: str
+    count: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class AuthorRecord:
+    """A researcher as a source states it. ``last_known_institution_ids`` are
+    in the source's order; the first one that exists becomes the
+    affiliation."""
+
+    openalex_id: str
+    display_name: str
+    search_name: str = ""
+    orcid: str | None = None
+    display_name_alternatives: tuple[str, ...] = ()
+    last_known_institution_ids: tuple[str, ...] = ()
+    works_count: int = 0
+    cited_by_count: int = 0
+    h_index: int = 0
+    topics: tuple[ResearcherTopicLink, ...] = ()
+    source_updated_date: date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AuthorshipRecord:
+    position: int
+    author_position: str = ""
+    raw_author_name: str = ""
+    raw_affiliation_strings: tuple[str, ...] = ()
+    is_corresponding: bool = False
+    author_id: str | None = None
+    institution_ids: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class WorkTopicLink:
+    topic_id: str
+    score: float = 0.0
+    is_primary: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class WorkRecord:
+    """A work. ``openalex_id`` is None for a work known only to another
+    source (an arXiv preprint); the upsert path then matches it by DOI or
+    arXiv id."""
+
+    title: str
+    openalex_id: str | None = None
+    doi: str | None = None
+    arxiv_id: str | None = None
+    abstract: str = ""
+    publication_year: int | None = None
+    publication_date: date | None = None
+    type: str = ""
+    language: str = ""
+    source_id: str | None = None
+    landing_page_url: str = ""
+    pdf_url: str = ""
+    cited_by_count: int = 0
+    is_retracted: bool = False
+    author_count: int = 0
+    authorships: tuple[AuthorshipRecord, ...] = ()
+    topics: tuple[WorkTopicLink, ...] = ()
+    source_updated_date: date | None = None
+
+
+Record = InstitutionRecord | SourceRecord | TopicRecord | AuthorRecord | WorkRecord

@@ -1,0 +1,152 @@
+"""Bookkeeping of an import run while a source adapter loads it, shared by
+every adapter: rejections, counts, progress, warnings and failure on the run's
+row; one process per run; time slices; planner statistics of the tables a
+load fills."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+
+from django.db import DatabaseError, connection
+from django.db.models.functions import Now
+
+from works.models import ImportRun, RejectedRecord
+
+from .upsert import UpsertResult, catalog_analyze
+
+logger = logging.getLogger(__name__)
+
+OUTCOMES = ("created", "updated", "unchanged", "rejected")
+# Namespace of the advisory locks that keep one process per import run.
+_RUN_LOCK_NAMESPACE = 0x5752
+
+
+class ImportRunBusy(Exception):
+    """Another process is loading this import run right now."""
+
+
+@contextmanager
+def import_run_lock(run: ImportRun) -> Iterator[None]:
+    """Hold a session-level advisory lock on ``run`` while loading it.
+    PostgreSQL releases it if the process dies, so a crashed run can be
+    resumed while a running one cannot be loaded twice (a redelivered Celery
+    message, an operator's second --resume): that raises ``ImportRunBusy``."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_try_advisory_lock(%s, %s)", [_RUN_LOCK_NAMESPACE, run.pk]
+        )
+        if not cursor.fetchone()[0]:
+            raise ImportRunBusy(
+                f"import run {run.pk} is being loaded by another process"
+            )
+    try:
+        yield
+    finally:
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT pg_advisory_unlock(%s, %s)",
+                    [_RUN_LOCK_NAMESPACE, run.pk],
+                )
+        except DatabaseError:
+            logger.warning("could not unlock import run %s", run.pk, exc_info=True)
+
+
+def import_run_record_batch(
+    run: ImportRun,
+    *,
+    entity: str,
+    result: UpsertResult,
+    rejections: Sequence[tuple[str, str, str]],
+    lines: int,
+) -> None:
+    """Store one batch's ``rejections`` ((locator, reason, excerpt), those of
+    the adapter and those ``result`` reports, already located), add its
+    outcome to the run's counts (total and per entity) and ``lines`` to its
+    progress, and save them with the checkpoint the caller set. Call it in
+    the batch's transaction, so the run's row always describes what is
+    committed."""
+    RejectedRecord.objects.bulk_create(
+        RejectedRecord(
+            run=run,
+            entity=entity,
+            locator=locator[:1000],
+            reason=reason,
+            excerpt=excerpt,
+        )
+        for locator, reason, excerpt in rejections
+    )
+    outcome = {
+        "created": result.created,
+        "updated": result.updated,
+        "unchanged": result.unchanged,
+        "rejected": len(rejections),
+    }
+    counts = run.counts.setdefault(entity, dict.fromkeys(OUTCOMES, 0))
+    for name, value in outcome.items():
+        counts[name] = counts.get(name, 0) + value
+        setattr(run, f"{name}_count", getattr(run, f"{name}_count") + value)
+    run.progress_done += lines
+    run.save(
+        update_fields=[
+            *(f"{name}_count" for name in OUTCOMES),
+            "counts",
+            "progress_done",
+            "checkpoint",
+        ]
+    )
+
+
+def import_run_warn(run: ImportRun, message: str) -> None:
+    """Log ``message`` and keep it in ``checkpoint["warnings"]`` (saved with
+    the run's next save)."""
+    logger.warning("import run %s: %s", run.pk, message)
+    warnings = run.checkpoint.setdefault("warnings", [])
+    if message not in warnings:  # a resumed run meets the same manifest again
+        warnings.append(message)
+
+
+def import_run_fail(run: ImportRun, error: str) -> None:
+    """Mark the run failed. The in-memory run may hold counts of a batch that
+    rolled back, so only the failure is written and the rest re-read."""
+    try:
+        ImportRun.objects.filter(pk=run.pk).update(
+            status=ImportRun.Status.FAILED, error=error, finished_at=Now()
+        )
+        run.refresh_from_db()
+    except DatabaseError:
+        logger.exception("could not record the failure of import run %s", run.pk)
+
+
+class TimeBudget:
+    """When a sliced load must stop: once the budget is spent, before the
+    next batch, but never before one batch was done (a slice always moves)."""
+
+    def __init__(self, seconds: float | None):
+        self.deadline = float("inf") if seconds is None else time.monotonic() + seconds
+        self.batches = 0
+
+    def is_spent(self) -> bool:
+        return self.batches > 0 and time.monotonic() > self.deadline
+
+
+class PlannerStatistics:
+    """Keeps the planner's statistics of the tables a run fills from going
+    stale: ANALYZE an entity's tables each time the rows this run created for
+    it have doubled since the last ANALYZE (from one batch's worth on), so a
+    full snapshot costs a few dozen ANALYZEs and a small load none."""
+
+    def __init__(self, *, batch_size: int) -> None:
+        self.batch_size = batch_size
+        self.pending: dict[str, int] = {}
+        self.analyzed: dict[str, int] = {}
+
+    def grown(self, *, entity: str, created: int) -> None:
+        self.pending[entity] = self.pending.get(entity, 0) + created
+        if self.pending[entity] >= max(self.batch_size, self.analyzed.get(entity, 0)):
+            catalog_analyze(entity=entity)
+            self.analyzed[entity] = self.analyzed.get(entity, 0) + self.pending[entity]
+            self.pending[entity] = 0

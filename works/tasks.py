@@ -1,0 +1,57 @@
+"""Celery tasks of works: thin wrappers around ``works.services``."""
+
+from __future__ import annotations
+
+import logging
+
+from celery import shared_task
+
+from .ingest.runs import ImportRunBusy
+from .models import ImportRun
+from .services import snapshot_load, snapshot_trust_refresh
+
+logger = logging.getLogger(__name__)
+
+# Each invocation works this long, then re-enqueues itself from the run's
+# checkpoint: under the soft time limit (30 min) and far under the broker's
+# visibility timeout, so an acked-late task is never redelivered while it runs.
+TIME_BUDGET_SECONDS = 20 * 60
+
+
+@shared_task(name="works.snapshot_load", acks_late=True)
+def snapshot_load_task(
+    path: str, run_id: int | None = None, sample: bool = False
+) -> int | None:
+    """Load the OpenAlex snapshot at ``path`` (as ``works.services.snapshot_load``)
+    for at most ``TIME_BUDGET_SECONDS``, then re-enqueue itself with the run's
+    id until the run is done; on success enqueue the trust recompute of the
+    researchers it touched. Returns the run id.
+
+    Idempotent: a redelivered message resumes the run from its checkpoint, and
+    one for a run already finished, deleted, or being loaded by another
+    worker returns quietly."""
+    run = None
+    if run_id is not None:
+        run = ImportRun.objects.filter(pk=run_id).first()
+        if run is None or run.status == ImportRun.Status.SUCCEEDED:
+            return run_id
+    try:
+        run = snapshot_load(
+            path=path,
+            run=run,
+            sample=sample,
+            progress=False,
+            time_budget=TIME_BUDGET_SECONDS,
+        )
+    except ImportRunBusy:
+        # A redelivered message while the first delivery still loads: that
+        # one re-enqueues the next slice.
+        logger.info("import run %s is being loaded elsewhere", run_id)
+        return run_id
+    if run.status == ImportRun.Status.RUNNING:
+        snapshot_load_task.delay(path, run_id=run.pk, sample=sample)
+    elif run.status == ImportRun.Status.SUCCEEDED:
+        snapshot_trust_refresh(run=run)
+    else:
+        logger.error("import run %s failed: %s", run.pk, run.error)
+    return run.pk
