@@ -6,6 +6,7 @@ from profiles import views as profile_views
 urlpatterns = [
     path("", profile_views.home, name="home"),
     path("healthz", profile_views.healthz, name="healthz"),
+    path("trust/", profile_views.trust_model, name="trust"),
     path("researchers/", include("profiles.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -1,11 +1,55 @@
-"""Reads of researcher profiles."""
+"""Reads of researcher profiles: search, the profile page, its works, the trust
+explanation, and the site's own health.
+
+Every function here is built for OpenAlex scale (~10^8 researchers, 2-3 x 10^8
+works): lookups go through unique keys or indexes, lists are bounded or
+paginated by the caller, and a profile costs the same few queries whatever the
+researcher's number of works.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any
 
 from django.core.cache import cache
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    F,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
 
-from works.models import ImportRun
+from works.models import Authorship, ImportRun, Work
+
+from . import trust
+from .models import Follow, Researcher, ResearcherTopic
+from .text import normalize_name
+
+logger = logging.getLogger(__name__)
 
 SAMPLE_DATA_SOURCE = "openalex-snapshot"
 SAMPLE_DATA_CACHE_KEY = "site:shows-sample-data"
+
+# OpenAlex names arXiv "arXiv (Cornell University)"; readers know it as arXiv.
+ARXIV_SOURCE_ID = "S4306400194"
+ARXIV_VENUE_NAME = "arXiv"
+
+WORK_SORTS = ("year", "citations")
+WORK_SORT_DEFAULT = "year"
+# Names listed per work before "+N more"; a 3,000-author paper stays one line.
+AUTHORS_LISTED = 8
+# More words than this in a name query add cost, not precision.
+SEARCH_MAX_WORDS = 6
 
 
 def site_shows_sample_data() -> bool:
@@ -20,3 +64,299 @@ def site_shows_sample_data() -> bool:
         ).exists()
         cache.set(SAMPLE_DATA_CACHE_KEY, cached, 300)
     return cached
+
+
+# --- lists and search -------------------------------------------------------
+
+
+def _works_held_subquery() -> Coalesce:
+    """Distinct works a researcher (the outer row) holds an authorship on; an
+    index-only count on ``(researcher, work)``."""
+    counted = (
+        Authorship.objects.filter(researcher=OuterRef("pk"))
+        .order_by()
+        .values("researcher")
+        .annotate(n=Count("work", distinct=True))
+        .values("n")
+    )
+    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+
+
+def _researcher_list_base() -> QuerySet[Researcher]:
+    return (
+        Researcher.objects.exclude(openalex_id__isnull=True)
+        .select_related("affiliation")
+        .annotate(works_held=_works_held_subquery())
+    )
+
+
+def researcher_list_featured(*, limit: int = 6) -> QuerySet[Researcher]:
+    """A few researchers for the home page: the most prolific, by the indexed
+    ``works_count``. One bounded query."""
+    return _researcher_list_base().order_by("-works_count", "pk")[:limit]
+
+
+def researcher_search(*, query: str) -> QuerySet[Researcher]:
+    """Researchers whose name contains every word of ``query``, in any order,
+    ignoring case and accents ("jose alvarez" finds "José Álvarez", and so does
+    "alvarez jose").
+
+    Each word is one ``LIKE '%word%'`` on ``search_name``, which the trigram
+    GIN index answers; PostgreSQL ANDs the bitmaps. An exact name comes first,
+    then the most prolific. An empty query matches nobody. The caller
+    paginates.
+    """
+    normalized = normalize_name(query)
+    words = list(dict.fromkeys(normalized.split()))[:SEARCH_MAX_WORDS]
+    if not words:
+        return Researcher.objects.none()
+    results = _researcher_list_base()
+    for word in words:
+        results = results.filter(search_name__contains=word)
+    return results.annotate(
+        is_exact=Case(
+            When(search_name=normalized, then=Value(1)),
+            default=Value(0),
+            output_field=IntegerField(),
+        )
+    ).order_by("-is_exact", "-works_count", "pk")
+
+
+# --- the profile page -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ProfileData:
+    """What the profile page shows above the works list."""
+
+    researcher: Researcher
+    headline: str
+    works_count: int
+    followers_count: int
+    topics_count: int
+    top_topics: list[str] = field(default_factory=list)
+
+    @property
+    def close_collaborators_count(self) -> int:
+        return self.researcher.close_collaborators_count
+
+    @property
+    def verification_code(self) -> str:
+        return f"L{self.researcher.verification_level}"
+
+
+def topic_phrase(name: str) -> str:
+    """A topic name as it reads mid-sentence: "Topic Modeling" becomes "topic
+    modeling", while acronyms and mixed-case words ("DNA", "mRNA", "GPT-4")
+    keep their case."""
+    words = []
+    for word in name.split():
+        if word[:1].isupper() and (word[1:] == word[1:].lower()):
+            word = word[:1].lower() + word[1:]
+        words.append(word)
+    return " ".join(words)
+
+
+def researcher_headline(*, name: str, topic_names: list[str]) -> str:
+    """The generated one-line headline from a researcher's top topics:
+    "<name> contributes to <a> and <b>." Empty without topics."""
+    phrases = [topic_phrase(t) for t in topic_names if t.strip()]
+    if not phrases:
+        return ""
+    if len(phrases) == 1:
+        return f"{name} contributes to {phrases[0]}."
+    return f"{name} contributes to {', '.join(phrases[:-1])} and {phrases[-1]}."
+
+
+def researcher_get(*, openalex_id: str) -> Researcher:
+    """The researcher with this OpenAlex id, with its affiliation. Raises
+    ``Researcher.DoesNotExist``."""
+    return Researcher.objects.select_related("affiliation").get(openalex_id=openalex_id)
+
+
+def researcher_profile(*, openalex_id: str) -> ProfileData:
+    """The researcher and the counts of the trust snapshot, in two queries:
+    one for the record with its works, followers and topics counted by
+    correlated subqueries, one for the two top topics (the generated headline).
+    Raises ``Researcher.DoesNotExist``."""
+    followers = (
+        Follow.objects.filter(researcher=OuterRef("pk"))
+        .order_by()
+        .values("researcher")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    topics = (
+        ResearcherTopic.objects.filter(researcher=OuterRef("pk"))
+        .order_by()
+        .values("researcher")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    researcher = (
+        Researcher.objects.select_related("affiliation")
+        .annotate(
+            works_held=_works_held_subquery(),
+            followers_held=Coalesce(
+                Subquery(followers, output_field=IntegerField()), 0
+            ),
+            topics_held=Coalesce(Subquery(topics, output_field=IntegerField()), 0),
+        )
+        .get(openalex_id=openalex_id)
+    )
+    top_topics = list(
+        ResearcherTopic.objects.filter(researcher=researcher)
+        .order_by("-count", "topic__display_name")
+        .values_list("topic__display_name", flat=True)[:2]
+    )
+    headline = researcher.headline.strip() or researcher_headline(
+        name=researcher.display_name, topic_names=top_topics
+    )
+    return ProfileData(
+        researcher=researcher,
+        headline=headline,
+        works_count=researcher.works_held,
+        followers_count=researcher.followers_held,
+        topics_count=researcher.topics_held,
+        top_topics=top_topics,
+    )
+
+
+def researcher_works(*, researcher: Researcher, sort: str) -> QuerySet[Work]:
+    """The works ``researcher`` holds an authorship on, for one page of the
+    profile: ``sort`` is "year" (newest first) or "citations" (most cited
+    first); ties fall back to the other key, then the id, so pages are stable.
+
+    Each work carries ``venue_name`` (arXiv under its short name) and
+    ``listed_authorships``: its first ``AUTHORS_LISTED`` authorships with their
+    researcher, fetched for the whole page in one query. The caller paginates.
+    """
+    if sort not in WORK_SORTS:
+        raise ValueError(f"unknown sort {sort!r}; expected one of {WORK_SORTS}")
+    held = Authorship.objects.filter(researcher=researcher).values("work_id")
+    listed = (
+        Authorship.objects.select_related("researcher")
+        .only(
+            "id",
+            "work_id",
+            "position",
+            "raw_author_name",
+            "researcher__id",
+            "researcher__openalex_id",
+            "researcher__display_name",
+        )
+        .order_by("position")[:AUTHORS_LISTED]
+    )
+    year = F("publication_year").desc(nulls_last=True)
+    date = F("publication_date").desc(nulls_last=True)
+    if sort == "citations":
+        ordering = [F("cited_by_count").desc(), year, date, F("pk").desc()]
+    else:
+        ordering = [year, date, F("cited_by_count").desc(), F("pk").desc()]
+    return (
+        Work.objects.filter(pk__in=held)
+        .select_related("source")
+        .annotate(
+            venue_name=Case(
+                When(source__openalex_id=ARXIV_SOURCE_ID, then=Value(ARXIV_VENUE_NAME)),
+                default=Coalesce(F("source__display_name"), Value("")),
+                output_field=CharField(),
+            )
+        )
+        .prefetch_related(
+            Prefetch("authorships", queryset=listed, to_attr="listed_authorships")
+        )
+        .order_by(*ordering)
+    )
+
+
+# --- trust ------------------------------------------------------------------
+
+
+def trust_band(*, score: int) -> tuple[int, int, str]:
+    """The (low, high, label) band a score falls in."""
+    for low, high, label in trust.BANDS:
+        if low <= score <= high:
+            return low, high, label
+    return trust.BANDS[-1] if score > trust.MAX_SCORE else trust.BANDS[0]
+
+
+@dataclass(frozen=True)
+class TrustSignal:
+    key: str
+    group: str
+    label: str
+    detail: str
+    value: float
+    cap: float | None
+
+
+@dataclass(frozen=True)
+class TrustExplanation:
+    """A researcher's stored trust breakdown, made safe to render."""
+
+    is_computed: bool
+    score: int
+    label: str
+    band: tuple[int, int, str]
+    model_version: str
+    signals: list[TrustSignal]
+    signals_total: float
+
+    @property
+    def is_capped(self) -> bool:
+        return self.is_computed and self.signals_total != self.score
+
+
+def _number(value: Any) -> float | None:
+    if isinstance(value, bool):
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return int(number) if number.is_integer() else round(number, 2)
+
+
+def trust_explanation(*, researcher: Researcher) -> TrustExplanation:
+    """The stored ``trust_breakdown`` of ``researcher``, signal by signal.
+
+    The breakdown is written by the trust model as ``{"model_version",
+    "score", "label", "signals": [{"key", "group", "label", "value", "cap",
+    "detail"}]}``; anything missing or malformed is skipped rather than
+    trusted, and an empty breakdown reads as not computed yet. No query."""
+    breakdown = researcher.trust_breakdown
+    if not isinstance(breakdown, dict):
+        breakdown = {}
+    raw_signals = breakdown.get("signals")
+    signals = []
+    for raw in raw_signals if isinstance(raw_signals, list) else []:
+        if not isinstance(raw, dict):
+            continue
+        value = _number(raw.get("value"))
+        if value is None:
+            continue
+        signals.append(
+            TrustSignal(
+                key=str(raw.get("key") or ""),
+                group=str(raw.get("group") or ""),
+                label=str(raw.get("label") or raw.get("key") or "Signal"),
+                detail=str(raw.get("detail") or ""),
+                value=value,
+                cap=_number(raw.get("cap")),
+            )
+        )
+    is_computed = bool(breakdown) and (
+        bool(signals) or researcher.trust_computed_at is not None
+    )
+    score = researcher.trust_score
+    label = researcher.trust_label or trust_band(score=score)[2]
+    return TrustExplanation(
+        is_computed=is_computed,
+        score=score,
+        label=label,
+        band=trust_band(score=score),
+        model_version=str(breakdown.get("model_version") or ""),
+        signals=signals,
+        signals_total=_number(sum(s.value for s in signals)) or 0,
+    )

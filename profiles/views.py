@@ -1,21 +1,105 @@
-from django.http import HttpResponse, JsonResponse
+"""Pages of researcher profiles: home, search, profile, trust explanations, and
+the health probe. Each view parses its input, calls selectors and renders."""
+
+from django.core.paginator import Paginator
+from django.http import Http404, JsonResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_safe
+
+from . import health, selectors, trust
+from .models import Researcher
+
+SEARCH_RESULTS_PER_PAGE = 20
+WORKS_PER_PAGE = 20
+# Longer queries are cut: no name needs more, and each word costs a lookup.
+SEARCH_QUERY_MAX_LENGTH = 200
 
 
+@require_safe
 def home(request):
-    return HttpResponse("BZPEER")
+    return render(
+        request,
+        "profiles/home.html",
+        {"featured": selectors.researcher_list_featured(limit=6)},
+    )
 
 
-def healthz(request):
-    return JsonResponse({"status": "ok"})
-
-
+@require_safe
 def researcher_search(request):
-    return HttpResponse("search")
+    query = request.GET.get("q", "").strip()[:SEARCH_QUERY_MAX_LENGTH]
+    page = None
+    if query:
+        paginator = Paginator(
+            selectors.researcher_search(query=query), SEARCH_RESULTS_PER_PAGE
+        )
+        page = paginator.get_page(request.GET.get("page"))
+    return render(request, "profiles/search.html", {"query": query, "page": page})
 
 
+@require_safe
 def researcher_detail(request, openalex_id):
-    return HttpResponse("detail")
+    try:
+        profile = selectors.researcher_profile(openalex_id=openalex_id)
+    except Researcher.DoesNotExist:
+        raise Http404("No researcher with this id.") from None
+    sort = request.GET.get("sort")
+    if sort not in selectors.WORK_SORTS:
+        sort = selectors.WORK_SORT_DEFAULT
+    paginator = Paginator(
+        selectors.researcher_works(researcher=profile.researcher, sort=sort),
+        WORKS_PER_PAGE,
+    )
+    # The profile already counted these very works; don't count them twice.
+    paginator.count = profile.works_count
+    page = paginator.get_page(request.GET.get("page"))
+    return render(
+        request,
+        "profiles/researcher_detail.html",
+        {
+            "profile": profile,
+            "researcher": profile.researcher,
+            "page": page,
+            "sort": sort,
+        },
+    )
 
 
+@require_safe
 def researcher_trust(request, openalex_id):
-    return HttpResponse("trust")
+    try:
+        researcher = selectors.researcher_get(openalex_id=openalex_id)
+    except Researcher.DoesNotExist:
+        raise Http404("No researcher with this id.") from None
+    return render(
+        request,
+        "profiles/researcher_trust.html",
+        {
+            "researcher": researcher,
+            "trust": selectors.trust_explanation(researcher=researcher),
+            "unclaimed_cap": trust.UNCLAIMED_SCORE_CAP,
+        },
+    )
+
+
+@require_safe
+def trust_model(request):
+    return render(
+        request,
+        "profiles/trust.html",
+        {
+            "bands": trust.BANDS,
+            "unclaimed_cap": trust.UNCLAIMED_SCORE_CAP,
+        },
+    )
+
+
+@never_cache
+@require_safe
+def healthz(request):
+    checks = health.site_health()
+    healthy = all(value == "ok" for value in checks.values())
+    return JsonResponse(
+        {"status": "ok" if healthy else "degraded", **checks},
+        status=200 if healthy else 503,
+    )

@@ -1,0 +1,132 @@
+"""Searching researchers by name: accents, case and word order don't matter."""
+
+import pytest
+from django.db import connection
+
+from profiles.models import Researcher
+from profiles.selectors import researcher_search
+from tests.factories import InstitutionFactory, ResearcherFactory, work_with_team
+from tests.profiles.test_pages import page_text
+
+pytestmark = pytest.mark.django_db
+
+
+def found(query: str) -> list[str]:
+    return [r.display_name for r in researcher_search(query=query)]
+
+
+def test_search_ignores_accents_and_case():
+    ResearcherFactory(display_name="José Álvarez")
+    ResearcherFactory(display_name="Bingxuan Wang")
+    ResearcherFactory(display_name="Jane Doe")
+
+    assert found("jose alvarez") == ["José Álvarez"]
+    assert found("JOSÉ ÁLVAREZ") == ["José Álvarez"]
+    assert found("BINGXUAN") == ["Bingxuan Wang"]
+    assert found("  bingXuan   WANG ") == ["Bingxuan Wang"]
+
+
+def test_search_matches_all_words_in_any_order():
+    ResearcherFactory(display_name="Bingxuan Wang")
+    ResearcherFactory(display_name="Wang Li")
+
+    assert found("wang bingxuan") == ["Bingxuan Wang"]
+    assert sorted(found("wang")) == ["Bingxuan Wang", "Wang Li"]
+    assert found("wang zhang") == []
+
+
+def test_search_puts_the_exact_name_first_then_the_most_prolific():
+    ResearcherFactory(display_name="Ann Lee Smith", works_count=90)
+    ResearcherFactory(display_name="Ann Lee", works_count=1)
+    ResearcherFactory(display_name="Ann Leeds", works_count=50)
+
+    assert found("ann lee") == ["Ann Lee", "Ann Lee Smith", "Ann Leeds"]
+
+
+def test_an_empty_or_wildcard_query_matches_nobody():
+    ResearcherFactory(display_name="Bingxuan Wang")
+
+    assert found("") == []
+    assert found("   ") == []
+    assert found("%") == []
+    assert found("_") == []
+
+
+def test_each_word_is_a_like_filter_the_trigram_index_answers():
+    ResearcherFactory(display_name="Bingxuan Wang")
+    sql = str(researcher_search(query="Wang BINGXUAN").query)
+
+    # Case is folded in Python (profiles.text), so the SQL is a plain LIKE per
+    # word: UPPER(...) LIKE, as __icontains writes it, could not use the index.
+    assert sql.count('"profiles_researcher"."search_name"::text LIKE') == 2
+    assert "UPPER" not in sql
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        plan = Researcher.objects.filter(search_name__contains="wang").explain()
+    assert "researcher_search_trgm" in plan
+
+
+def test_search_page_lists_results_with_affiliation_works_and_trust(client):
+    researcher = ResearcherFactory(
+        display_name="José Álvarez",
+        affiliation=InstitutionFactory(display_name="Universidad de Prueba"),
+        trust_score=31,
+        trust_label="Emerging",
+    )
+    work_with_team(researchers=[researcher])
+    work_with_team(researchers=[researcher])
+    ResearcherFactory(display_name="José Unaffiliated")
+
+    response = client.get("/researchers/", {"q": "jose"})
+
+    assert response.status_code == 200
+    text = page_text(response)
+    html = response.content.decode()
+    assert "2 researchers matching “jose”" in text
+    assert "José Álvarez Universidad de Prueba 2 works Trust 31 - Emerging" in text
+    assert (
+        "José Unaffiliated Affiliation not imported 0 works Trust not computed yet"
+        in text
+    )
+    assert f'href="/researchers/{researcher.openalex_id}/">José Álvarez</a>' in html
+    assert 'value="jose"' in html
+
+
+def test_search_page_without_a_query_shows_only_the_form(client):
+    ResearcherFactory(display_name="Bingxuan Wang")
+
+    response = client.get("/researchers/")
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert '<label class="search-form__label" for="search-q">Name</label>' in html
+    assert "Bingxuan Wang" not in html
+    assert "matching" not in html
+
+
+def test_search_page_says_when_nothing_matches(client):
+    ResearcherFactory(display_name="Bingxuan Wang")
+
+    text = page_text(client.get("/researchers/", {"q": "nobody here"}))
+
+    assert "No researchers match “nobody here”" in text
+
+
+def test_search_results_paginate_twenty_a_page(client, django_assert_max_num_queries):
+    for index in range(25):
+        ResearcherFactory(display_name=f"Pagina Person {index:02d}", works_count=index)
+
+    client.get("/")  # the sample-data flag is cached from here on
+    with django_assert_max_num_queries(3):
+        first = client.get("/researchers/", {"q": "pagina"})
+    second = client.get("/researchers/", {"q": "pagina", "page": 2})
+
+    first_text = page_text(first)
+    second_text = page_text(second)
+    assert "25 researchers matching “pagina”" in first_text
+    assert first_text.count("Pagina Person") == 20
+    assert second_text.count("Pagina Person") == 5
+    assert "Page 1 of 2" in first_text
+    assert 'href="?q=pagina&amp;page=2">Next' in first.content.decode()
+    assert "Pagina Person 24" in first_text  # most prolific first
+    assert "Pagina Person 00" in second_text
