@@ -55,11 +55,17 @@ class Researcher(models.Model):
     close_collaborators_count = models.PositiveIntegerField(default=0)
 
     source_updated_date = models.DateField(null=True, blank=True)
+    # When a live import last fetched this record from its source; the
+    # freshness job refreshes the oldest (claimed and most viewed first).
+    fetched_at = models.DateTimeField(null=True, blank=True)
+    # Profile views, counted in Redis and folded in here by a periodic task.
+    view_count = models.PositiveBigIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         indexes = [
+            models.Index(fields=["fetched_at"], name="researcher_fetched_at"),
             GinIndex(
                 name="researcher_search_trgm",
                 fields=["search_name"],
@@ -78,6 +84,20 @@ class Researcher(models.Model):
     @property
     def openalex_url(self) -> str:
         return f"https://openalex.org/{self.openalex_id}" if self.openalex_id else ""
+
+
+class ResearcherRedirect(models.Model):
+    """An OpenAlex author id that OpenAlex merged into another record; its
+    old profile URL answers with a permanent redirect to the survivor."""
+
+    old_openalex_id = models.CharField(max_length=32, unique=True)
+    researcher = models.ForeignKey(
+        Researcher, on_delete=models.CASCADE, related_name="redirects"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self):
+        return f"{self.old_openalex_id} -> {self.researcher_id}"
 
 
 class ResearcherTopic(models.Model):

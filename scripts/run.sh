@@ -19,6 +19,6 @@ $PY manage.py load_openalex_snapshot works/sample_data/snapshot --sample
 echo "Celery worker running (pid $WORKER, log .run/worker.log)."
 echo
 echo "  BZPEER is running at http://127.0.0.1:${PORT}/"
-echo "  Reference profile:   http://127.0.0.1:${PORT}/researchers/$($PY manage.py shell -c 'from profiles.models import Researcher as R; r=R.objects.filter(display_name="Bingxuan Wang").first(); print(r.openalex_id if r else "")' 2>/dev/null)/"
+echo "  Reference profile:   http://127.0.0.1:${PORT}/researchers/$($PY manage.py shell -v 0 -c 'from profiles.models import Researcher as R; r=R.objects.filter(display_name="Bingxuan Wang").first(); print(r.openalex_id if r else "")' 2>/dev/null)/"
 echo
 $PY manage.py runserver "127.0.0.1:${PORT}" --noreload

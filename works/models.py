@@ -81,12 +81,36 @@ class Work(models.Model):
     # so tie strength is a sum over rows, not a count per pair.
     author_count = models.PositiveIntegerField(default=0)
     topics = models.ManyToManyField(Topic, through="WorkTopic", related_name="works")
+    # Versions of one work (a preprint and its published article are often two
+    # records): every version but one points at the version it is listed
+    # under; the listed one has ``canonical`` NULL. Set by works.versions.
+    canonical = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="versions",
+    )
+    # Normalized title (lower case, no accents, punctuation or extra spaces),
+    # the key that finds version candidates; set by the upsert path.
+    title_key = models.CharField(max_length=300, blank=True, default="")
+    # An arXiv id the source lists for this work while another row holds it
+    # as its own identifier (a published article with its arXiv location).
+    related_arxiv_id = models.CharField(max_length=64, blank=True, default="")
     source_updated_date = models.DateField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        indexes = [models.Index(fields=["publication_year"])]
+        indexes = [
+            models.Index(fields=["publication_year"]),
+            models.Index(fields=["title_key"], name="work_title_key"),
+            models.Index(
+                fields=["related_arxiv_id"],
+                name="work_related_arxiv",
+                condition=~models.Q(related_arxiv_id=""),
+            ),
+        ]
 
     def __str__(self):
         return self.title
@@ -182,6 +206,9 @@ class ImportRun(models.Model):
     counts = models.JSONField(default=dict, blank=True)
     # Where a resumed run starts again, e.g. the files already loaded.
     checkpoint = models.JSONField(default=dict, blank=True)
+    # Calls made to the source's API, e.g. {"single": 3, "list": 7}: OpenAlex
+    # bills list calls, not single-entity look-ups.
+    calls = models.JSONField(default=dict, blank=True)
     progress_done = models.PositiveBigIntegerField(default=0)
     progress_total = models.PositiveBigIntegerField(null=True, blank=True)
     error = models.TextField(blank=True, default="")
@@ -210,3 +237,14 @@ class RejectedRecord(models.Model):
 
     def __str__(self):
         return f"{self.locator}: {self.reason}"
+
+
+class WorkRedirect(models.Model):
+    """An OpenAlex work id that OpenAlex merged into another work."""
+
+    old_openalex_id = models.CharField(max_length=32, unique=True)
+    work = models.ForeignKey(Work, on_delete=models.CASCADE, related_name="redirects")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self):
+        return f"{self.old_openalex_id} -> {self.work_id}"

@@ -6,6 +6,7 @@ import logging
 
 from celery import shared_task
 
+from .importers.base import live_import_execute
 from .ingest.runs import ImportRunBusy
 from .models import ImportRun
 from .services import snapshot_load, snapshot_trust_refresh
@@ -53,5 +54,30 @@ def snapshot_load_task(
     elif run.status == ImportRun.Status.SUCCEEDED:
         snapshot_trust_refresh(run=run)
     else:
+        logger.error("import run %s failed: %s", run.pk, run.error)
+    return run.pk
+
+
+@shared_task(name="works.live_import", acks_late=True)
+def live_import_task(run_id: int) -> int:
+    """Run the live import ``run_id`` (as ``works.importers.base.live_import_execute``)
+    for at most ``TIME_BUDGET_SECONDS``, then re-enqueue itself until the run is
+    done. Requests answered 429 / 5xx are retried with backoff inside, honouring
+    Retry-After, at the rate shared by every worker.
+
+    Idempotent: a redelivered message (worker killed) resumes the run from its
+    checkpoint; one for a run finished, deleted, or being run by another
+    worker returns quietly."""
+    run = ImportRun.objects.filter(pk=run_id).first()
+    if run is None or run.status == ImportRun.Status.SUCCEEDED:
+        return run_id
+    try:
+        run = live_import_execute(run, progress=False, time_budget=TIME_BUDGET_SECONDS)
+    except ImportRunBusy:
+        logger.info("import run %s is being run elsewhere", run_id)
+        return run_id
+    if run.status == ImportRun.Status.RUNNING:
+        live_import_task.delay(run.pk)
+    elif run.status == ImportRun.Status.FAILED:
         logger.error("import run %s failed: %s", run.pk, run.error)
     return run.pk

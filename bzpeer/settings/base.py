@@ -118,8 +118,23 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 2 * 60 * 60}
 CELERY_TASK_DEFAULT_QUEUE = env("CELERY_QUEUE", default="bzpeer")
 CELERY_BEAT_SCHEDULE: dict = {}
 
+# Live imports (works.importers). OpenAlex asks for an API key since February
+# 2026 (without one only a few calls a day are allowed) and a contact e-mail.
 OPENALEX_EMAIL = env("OPENALEX_EMAIL", default="")
 OPENALEX_API_KEY = env("OPENALEX_API_KEY", default="")
+# Seconds between two requests to a source, shared by every worker (Redis).
+OPENALEX_MIN_INTERVAL = env.float("OPENALEX_MIN_INTERVAL", default=0.1)
+ARXIV_API_URL = env("ARXIV_API_URL", default="https://export.arxiv.org/api/query")
+# arXiv asks for one request every 3 seconds.
+ARXIV_MIN_INTERVAL = env.float("ARXIV_MIN_INTERVAL", default=3.0)
+# A request answered 429 / 5xx (or lost) is tried this many times in all,
+# waiting Retry-After when the source sends it, else BACKOFF * 2^(n-1) s.
+IMPORT_MAX_ATTEMPTS = env.int("IMPORT_MAX_ATTEMPTS", default=3)
+IMPORT_BACKOFF_SECONDS = env.float("IMPORT_BACKOFF_SECONDS", default=2.0)
+IMPORT_MAX_WAIT_SECONDS = env.float("IMPORT_MAX_WAIT_SECONDS", default=120.0)
+IMPORT_HTTP_TIMEOUT = env.float("IMPORT_HTTP_TIMEOUT", default=30.0)
+# Researchers whose source record was fetched longer ago are refreshed.
+REFRESH_AFTER_DAYS = env.int("REFRESH_AFTER_DAYS", default=7)
 
 # Tie strength (Newman) from which a coauthor counts as a close collaborator.
 CLOSE_COLLABORATOR_THRESHOLD = env.float("CLOSE_COLLABORATOR_THRESHOLD", default=0.2)

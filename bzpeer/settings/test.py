@@ -22,3 +22,9 @@ CELERY_RESULT_BACKEND = CELERY_BROKER_URL
 # Static files straight from the app folders; no collectstatic needed.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+
+# Live imports: no real waiting between recorded responses.
+OPENALEX_MIN_INTERVAL = 0.0
+ARXIV_MIN_INTERVAL = env.float("ARXIV_MIN_INTERVAL", default=0.0)
+IMPORT_BACKOFF_SECONDS = 0.01
+IMPORT_MAX_WAIT_SECONDS = 0.05

@@ -9,14 +9,9 @@ from django.core.management.base import BaseCommand, CommandError
 
 from works.ingest.records import ENTITIES
 from works.ingest.runs import ImportRunBusy
+from works.management.live import write_run_summary
 from works.models import ImportRun
-from works.services import (
-    snapshot_counts,
-    snapshot_load,
-    snapshot_trust_refresh,
-)
-
-REJECTIONS_SHOWN = 10
+from works.services import snapshot_load, snapshot_trust_refresh
 
 
 class Command(BaseCommand):
@@ -59,7 +54,7 @@ class Command(BaseCommand):
             run = snapshot_load(path=path, run=run, sample=sample, entity=entity)
         except (FileNotFoundError, ValueError, ImportRunBusy) as exc:
             raise CommandError(str(exc)) from exc
-        self._summary(run)
+        write_run_summary(self, run)
         if run.status != ImportRun.Status.SUCCEEDED:
             raise CommandError(
                 f"import run {run.pk} {run.status}: {run.error or 'stopped'}; "
@@ -68,36 +63,3 @@ class Command(BaseCommand):
         researchers = snapshot_trust_refresh(run=run, sync=sync_trust)
         how = "recomputed" if sync_trust else "queued for recompute"
         self.stdout.write(f"Trust {how} for {researchers} researcher(s).")
-
-    def _summary(self, run: ImportRun) -> None:
-        write = self.stdout.write
-        write(f"Import run {run.pk} ({run.source}): {run.status}")
-        header = ("entity", "created", "updated", "unchanged", "rejected")
-        rows = [
-            (entity, *(str(counts[name]) for name in header[1:]))
-            for entity, counts in snapshot_counts(run=run).items()
-        ]
-        rows.append(
-            (
-                "total",
-                str(run.created_count),
-                str(run.updated_count),
-                str(run.unchanged_count),
-                str(run.rejected_count),
-            )
-        )
-        # At least as wide as the longest entity name, so runs line up.
-        widths = [max(len(row[i]) for row in [header, *rows]) for i in range(5)]
-        widths[0] = max(widths[0], max(map(len, ENTITIES)))
-        for row in [header, *rows]:
-            numbers = zip(row[1:], widths[1:], strict=True)
-            cells = [row[0].ljust(widths[0])]
-            cells += [cell.rjust(width) for cell, width in numbers]
-            write("  ".join(cells))
-        for warning in run.checkpoint.get("warnings", []):
-            write(self.style.WARNING(f"warning: {warning}"))
-        rejected = run.rejected.order_by("id")[:REJECTIONS_SHOWN]
-        if rejected:
-            write(f"First rejected records (of {run.rejected_count}):")
-            for record in rejected:
-                write(f"  {record.locator}  {record.reason}")

@@ -1,0 +1,187 @@
+"""Calls to the live sources (OpenAlex, arXiv): a rate limit shared by every
+worker, and retries with backoff on 429, 5xx and lost connections.
+
+Every request an importer makes goes through ``SourceCaller.call``: it waits
+its turn in the source's Redis-held schedule, runs the request, and on a 429
+or 5xx answer (or a connection error or timeout) waits ``Retry-After`` when
+the source sends one, else ``IMPORT_BACKOFF_SECONDS * 2^(attempt-1)``, up to
+``IMPORT_MAX_ATTEMPTS`` tries in all. What it cannot get raises a
+``SourceError`` whose message an operator can act on.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import logging
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import TypeVar
+
+import redis
+import requests
+from django.conf import settings
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+
+
+class SourceError(Exception):
+    """A source could not give what an import asked for; ``reason`` says why."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+class SourceUnavailable(SourceError):
+    """The source kept answering 429 / 5xx, or could not be reached."""
+
+
+class SourceRefused(SourceError):
+    """The source refused the request itself (400, 401, 404…): retrying the
+    same request cannot help."""
+
+
+class SourceMalformed(SourceError):
+    """The source answered with something that is not what it documents (a
+    page that is not JSON, a truncated Atom feed, an XML entity bomb)."""
+
+
+# Atomically books the next free slot of a source: the slot is the later of
+# now and the booked time, and the schedule moves one interval past it.
+# Returns the microseconds to wait. Redis's own clock, so every worker agrees.
+_RESERVE = """
+local now_t = redis.call('TIME')
+local now = tonumber(now_t[1]) * 1000000 + tonumber(now_t[2])
+local booked = tonumber(redis.call('GET', KEYS[1]) or '0')
+local interval = tonumber(ARGV[1])
+local slot = math.max(now, booked)
+local ttl = math.ceil((slot + interval - now) / 1000) + 1000
+redis.call('SET', KEYS[1], tostring(slot + interval), 'PX', ttl)
+return slot - now
+"""
+
+
+class RateLimiter:
+    """At most one request per ``interval`` seconds to ``source``, counted
+    across every process that shares the Redis at ``REDIS_URL``."""
+
+    def __init__(
+        self, source: str, interval: float, *, client: redis.Redis | None = None
+    ):
+        self.source = source
+        self.interval = max(interval, 0.0)
+        self.key = f"bzpeer:ratelimit:{source}"
+        self._client = client
+
+    @property
+    def client(self) -> redis.Redis:
+        if self._client is None:
+            self._client = redis.Redis.from_url(settings.REDIS_URL)
+        return self._client
+
+    def reserve(self) -> float:
+        """Book the next slot and return the seconds to wait for it."""
+        if self.interval <= 0:
+            return 0.0
+        micros = self.client.eval(_RESERVE, 1, self.key, int(self.interval * 1_000_000))
+        return int(micros) / 1_000_000
+
+    def wait(self, sleep: Callable[[float], None] = time.sleep) -> None:
+        delay = self.reserve()
+        if delay > 0:
+            sleep(delay)
+
+
+def retry_after_seconds(response: requests.Response | None) -> float | None:
+    """The wait a ``Retry-After`` header asks for (seconds or an HTTP date)."""
+    if response is None:
+        return None
+    value = response.headers.get("Retry-After", "").strip()
+    if not value:
+        return None
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())
+
+
+def _describe(response: requests.Response) -> str:
+    text = response.text[:300].strip().replace("\n", " ")
+    return f"HTTP {response.status_code}" + (f": {text}" if text else "")
+
+
+class SourceCaller:
+    """Makes one source's requests: rate-limited, retried, and counted."""
+
+    def __init__(
+        self,
+        source: str,
+        *,
+        interval: float,
+        max_attempts: int | None = None,
+        backoff: float | None = None,
+        max_wait: float | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ):
+        self.source = source
+        self.limiter = RateLimiter(source, interval)
+        self.max_attempts = max(1, max_attempts or settings.IMPORT_MAX_ATTEMPTS)
+        self.backoff = settings.IMPORT_BACKOFF_SECONDS if backoff is None else backoff
+        self.max_wait = (
+            settings.IMPORT_MAX_WAIT_SECONDS if max_wait is None else max_wait
+        )
+        self.sleep = sleep
+        self.calls = 0
+        self.retries = 0
+
+    def call(self, request: Callable[[], T], *, what: str) -> T:
+        """Run ``request`` (a callable that makes one HTTP request and raises
+        ``requests.HTTPError`` for an error status) until it succeeds, and
+        return its result. ``what`` names the request in errors."""
+        last = ""
+        for attempt in range(1, self.max_attempts + 1):
+            self.limiter.wait(self.sleep)
+            self.calls += 1
+            try:
+                return request()
+            except requests.HTTPError as exc:
+                response = exc.response
+                status = response.status_code if response is not None else 0
+                last = _describe(response) if response is not None else str(exc)
+                if status not in RETRY_STATUSES:
+                    raise SourceRefused(
+                        f"{self.source} refused {what}: {last}"
+                    ) from exc
+                wait = retry_after_seconds(response)
+            except (requests.ConnectionError, requests.Timeout) as exc:
+                last = f"{type(exc).__name__}: {exc}"
+                wait = None
+            if attempt == self.max_attempts:
+                break
+            if wait is None:
+                wait = self.backoff * 2 ** (attempt - 1)
+            wait = min(wait, self.max_wait)
+            self.retries += 1
+            logger.warning(
+                "%s: %s answered %s; retry %d in %.1fs",
+                self.source,
+                what,
+                last,
+                attempt,
+                wait,
+            )
+            self.sleep(wait)
+        raise SourceUnavailable(
+            f"{self.source} did not answer {what} after {self.max_attempts} "
+            f"attempts (last: {last})"
+        )
