@@ -32,7 +32,7 @@ from django.db.models.functions import Coalesce
 from works.models import Authorship, ImportRun, Work
 
 from . import trust
-from .models import Follow, Researcher, ResearcherTopic
+from .models import Follow, Researcher, ResearcherRedirect, ResearcherTopic
 from .text import normalize_name
 
 logger = logging.getLogger(__name__)
@@ -69,14 +69,21 @@ def site_shows_sample_data() -> bool:
 # --- lists and search -------------------------------------------------------
 
 
+def _listed_work() -> Coalesce:
+    """The version under which an authorship's work is listed: its
+    ``canonical``, or the work itself (see ``works.versions``)."""
+    return Coalesce(F("work__canonical_id"), F("work_id"))
+
+
 def _works_held_subquery() -> Coalesce:
-    """Distinct works a researcher (the outer row) holds an authorship on; an
-    index-only count on ``(researcher, work)``."""
+    """Distinct works a researcher (the outer row) holds an authorship on,
+    the versions of one work (a preprint and its article) counted once: the
+    ``(researcher, work)`` index, then one primary-key probe per work."""
     counted = (
         Authorship.objects.filter(researcher=OuterRef("pk"))
         .order_by()
         .values("researcher")
-        .annotate(n=Count("work", distinct=True))
+        .annotate(n=Count(_listed_work(), distinct=True))
         .values("n")
     )
     return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
@@ -174,6 +181,17 @@ def researcher_get(*, openalex_id: str) -> Researcher:
     return Researcher.objects.select_related("affiliation").get(openalex_id=openalex_id)
 
 
+def researcher_redirect_target(*, old_openalex_id: str) -> Researcher | None:
+    """The record an OpenAlex author id merged away now leads to, or None
+    when the id was never merged here. One query on the unique key."""
+    redirect = (
+        ResearcherRedirect.objects.select_related("researcher")
+        .filter(old_openalex_id=old_openalex_id, researcher__openalex_id__isnull=False)
+        .first()
+    )
+    return redirect.researcher if redirect else None
+
+
 def researcher_profile(*, openalex_id: str) -> ProfileData:
     """The researcher and the counts of the trust snapshot, in two queries:
     one for the record with its works, followers and topics counted by
@@ -222,18 +240,60 @@ def researcher_profile(*, openalex_id: str) -> ProfileData:
     )
 
 
-def researcher_works(*, researcher: Researcher, sort: str) -> QuerySet[Work]:
-    """The works ``researcher`` holds an authorship on, for one page of the
-    profile: ``sort`` is "year" (newest first) or "citations" (most cited
-    first); ties fall back to the other key, then the id, so pages are stable.
+def _venue_name() -> Case:
+    """A work's venue as readers name it (arXiv under its short name)."""
+    return Case(
+        When(source__openalex_id=ARXIV_SOURCE_ID, then=Value(ARXIV_VENUE_NAME)),
+        default=Coalesce(F("source__display_name"), Value("")),
+        output_field=CharField(),
+    )
 
-    Each work carries ``venue_name`` (arXiv under its short name) and
-    ``listed_authorships``: its first ``AUTHORS_LISTED`` authorships with their
-    researcher, fetched for the whole page in one query. The caller paginates.
+
+def _other_versions() -> QuerySet[Work]:
+    """The versions listed under a work, oldest first, with what a row of
+    the profile shows of them (no abstract)."""
+    return (
+        Work.objects.select_related("source")
+        .only(
+            "id",
+            "canonical",
+            "type",
+            "publication_year",
+            "publication_date",
+            "doi",
+            "arxiv_id",
+            "openalex_id",
+            "source__openalex_id",
+            "source__display_name",
+        )
+        .annotate(venue_name=_venue_name())
+        .order_by(
+            F("publication_year").asc(nulls_last=True),
+            F("publication_date").asc(nulls_last=True),
+            "pk",
+        )
+    )
+
+
+def researcher_works(*, researcher: Researcher, sort: str) -> QuerySet[Work]:
+    """The works ``researcher`` holds an authorship on, each listed once under
+    its listed version (``works.versions``: the published article, when the
+    researcher holds its preprint), for one page of the profile: ``sort`` is
+    "year" (newest first) or "citations" (most cited first); ties fall back
+    to the other key, then the id, so pages are stable.
+
+    Each work carries ``venue_name`` (arXiv under its short name),
+    ``listed_authorships``: its first ``AUTHORS_LISTED`` authorships with
+    their researcher, and ``other_versions``: the versions listed under it,
+    each fetched for the whole page in one query. The caller paginates.
     """
     if sort not in WORK_SORTS:
         raise ValueError(f"unknown sort {sort!r}; expected one of {WORK_SORTS}")
-    held = Authorship.objects.filter(researcher=researcher).values("work_id")
+    held = (
+        Authorship.objects.filter(researcher=researcher)
+        .annotate(listed_id=_listed_work())
+        .values("listed_id")
+    )
     listed = (
         Authorship.objects.select_related("researcher")
         .only(
@@ -256,15 +316,10 @@ def researcher_works(*, researcher: Researcher, sort: str) -> QuerySet[Work]:
     return (
         Work.objects.filter(pk__in=held)
         .select_related("source")
-        .annotate(
-            venue_name=Case(
-                When(source__openalex_id=ARXIV_SOURCE_ID, then=Value(ARXIV_VENUE_NAME)),
-                default=Coalesce(F("source__display_name"), Value("")),
-                output_field=CharField(),
-            )
-        )
+        .annotate(venue_name=_venue_name())
         .prefetch_related(
-            Prefetch("authorships", queryset=listed, to_attr="listed_authorships")
+            Prefetch("authorships", queryset=listed, to_attr="listed_authorships"),
+            Prefetch("versions", queryset=_other_versions(), to_attr="other_versions"),
         )
         .order_by(*ordering)
     )

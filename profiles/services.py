@@ -1,17 +1,19 @@
-"""Writes of researcher profiles."""
+"""Writes of researcher profiles: trust, and merges of author records."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
 from django.conf import settings
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Count
+from django.db.models.functions import Now
 from django.utils import timezone
 
 from works.models import Authorship, Work
 
-from .models import Follow, Researcher
+from .models import Follow, Researcher, ResearcherRedirect, ResearcherTopic
+from .signals import researcher_merged
 from .ties import close_collaborator_summaries
 from .trust import TrustInputs, trust_compute
 
@@ -59,16 +61,21 @@ def _researcher_batches(
 
 def _work_totals(*, researcher_ids: list[int]) -> dict[int, tuple[int, int, int]]:
     """(works, citations, retracted works) per researcher, counting each work
-    once even where a researcher holds two authorships on it. One query."""
+    once even where a researcher holds two authorships on it, or holds two
+    versions of it (a preprint and its article, see ``works.versions``).
+    Citations add up over the versions: OpenAlex counts each version's
+    citations on its own record. One query."""
     authorship = connection.ops.quote_name(Authorship._meta.db_table)
     work = connection.ops.quote_name(Work._meta.db_table)
     sql = f"""
         SELECT researcher_id,
-               COUNT(*),
+               COUNT(DISTINCT listed_id),
                COALESCE(SUM(cited_by_count), 0),
-               COUNT(*) FILTER (WHERE is_retracted)
+               COUNT(DISTINCT listed_id) FILTER (WHERE is_retracted)
         FROM (
-            SELECT DISTINCT a.researcher_id, w.id, w.cited_by_count, w.is_retracted
+            SELECT DISTINCT a.researcher_id, w.id,
+                   COALESCE(w.canonical_id, w.id) AS listed_id,
+                   w.cited_by_count, w.is_retracted
             FROM {authorship} a
             JOIN {work} w ON w.id = a.work_id
             WHERE a.researcher_id = ANY(%(ids)s)
@@ -167,3 +174,147 @@ def researcher_trust_update(
         # counted.
         updated += Researcher.objects.bulk_update(batch, fields=list(TRUST_FIELDS))
     return updated
+
+
+# --- merges ---------------------------------------------------------------------
+
+
+def _merge_follows(*, old: Researcher, survivor: Researcher) -> None:
+    """Followers of ``old`` follow ``survivor``; one who followed both keeps
+    the follow they had of ``survivor`` (the other goes with ``old``)."""
+    Follow.objects.filter(researcher=old).exclude(
+        user_id__in=Follow.objects.filter(researcher=survivor).values("user_id")
+    ).update(researcher=survivor)
+
+
+def _merge_authorships(*, old: Researcher, survivor: Researcher) -> None:
+    """Authorships of ``old`` go to ``survivor``, except on works where
+    ``survivor`` already has one (those of ``old`` become bare names when it
+    is deleted). The works moved are stamped changed, so the import that
+    merged them regroups their versions and recomputes their authors' trust
+    (the first author may now match across a preprint and its article)."""
+    moving = Authorship.objects.filter(researcher=old).exclude(
+        work_id__in=Authorship.objects.filter(researcher=survivor).values("work_id")
+    )
+    work_ids = set(moving.values_list("work_id", flat=True))
+    moving.update(researcher=survivor)
+    Work.objects.filter(pk__in=work_ids).update(updated_at=Now())
+
+
+def _merge_topics(*, old: Researcher, survivor: Researcher) -> None:
+    """Topics of ``old`` that ``survivor`` lacks; the survivor's own counts
+    stay (the source recounts them on its next record)."""
+    ResearcherTopic.objects.filter(researcher=old).exclude(
+        topic_id__in=ResearcherTopic.objects.filter(researcher=survivor).values(
+            "topic_id"
+        )
+    ).update(researcher=survivor)
+
+
+def _merge_record(*, old: Researcher, survivor: Researcher) -> None:
+    """The owner's curation survives: headline, bio and "open to collaborate"
+    from the claimed record of the two (else the survivor's, empty text
+    filled from the other), the stronger claim and verification level; the
+    survivor's public identifiers and affiliation, completed from ``old``."""
+    owner = old if old.is_claimed and not survivor.is_claimed else survivor
+    other = survivor if owner is old else old
+    survivor.headline = owner.headline or other.headline
+    survivor.bio = owner.bio or other.bio
+    survivor.is_open_to_collaborate = owner.is_open_to_collaborate
+    survivor.is_claimed = survivor.is_claimed or old.is_claimed
+    survivor.verification_level = max(
+        survivor.verification_level, old.verification_level
+    )
+    if survivor.affiliation_id is None:
+        survivor.affiliation_id = old.affiliation_id
+    if survivor.orcid is None and old.orcid:
+        # Unique: the old row gives it up first.
+        Researcher.objects.filter(pk=old.pk).update(orcid=None)
+        survivor.orcid = old.orcid
+    names = [survivor.display_name, *survivor.display_name_alternatives]
+    survivor.display_name_alternatives += [
+        name
+        for name in dict.fromkeys([old.display_name, *old.display_name_alternatives])
+        if name not in names
+    ]
+    survivor.save(
+        update_fields=[
+            "headline",
+            "bio",
+            "is_open_to_collaborate",
+            "is_claimed",
+            "verification_level",
+            "affiliation",
+            "orcid",
+            "display_name_alternatives",
+            "updated_at",
+        ]
+    )
+
+
+def _redirect(*, old_openalex_id: str, researcher: Researcher) -> None:
+    """``old_openalex_id`` leads to ``researcher`` from now on, and so does
+    every id that led to the row being merged away."""
+    ResearcherRedirect.objects.filter(researcher__openalex_id=old_openalex_id).update(
+        researcher=researcher
+    )
+    ResearcherRedirect.objects.update_or_create(
+        old_openalex_id=old_openalex_id, defaults={"researcher": researcher}
+    )
+    # An id that names a live record again redirects nowhere.
+    ResearcherRedirect.objects.filter(old_openalex_id=researcher.openalex_id).delete()
+
+
+def researcher_merge(
+    *, old_openalex_id: str, new_openalex_id: str
+) -> Researcher | None:
+    """Apply OpenAlex's merge of author ``old_openalex_id`` into
+    ``new_openalex_id`` and return the survivor: the record the old id leads
+    to now, or None when we hold neither.
+
+    When we hold both, everything held under the old record moves to the
+    survivor: follows (deduplicated), owner curation (``_merge_record``),
+    authorships (except on works the survivor is already on), topics, the
+    redirects that led to it, and, through the ``researcher_merged`` signal,
+    what apps downstream of profiles hold; then the old id redirects to the
+    survivor (``ResearcherRedirect``: its profile URL answers 301) and the old
+    row is deleted. When we hold only the old record, it takes the new id and
+    the old id redirects to it. The survivor's ``updated_at`` moves, so the
+    import that merged it recomputes its trust.
+
+    Runs in one transaction (a savepoint in the caller's, e.g. an importer's
+    page), with both rows locked. Idempotent: a merge already applied, or of
+    an id we never held, changes nothing."""
+    if old_openalex_id == new_openalex_id:
+        return Researcher.objects.filter(openalex_id=new_openalex_id).first()
+    with transaction.atomic():
+        # Locked in id order, as any two merges touching both rows lock them.
+        rows = {
+            row.openalex_id: row
+            for row in Researcher.objects.select_for_update()
+            .filter(openalex_id__in=[old_openalex_id, new_openalex_id])
+            .order_by("id")
+        }
+        old, survivor = rows.get(old_openalex_id), rows.get(new_openalex_id)
+        if old is None:
+            if survivor is not None:
+                return survivor
+            redirect = (
+                ResearcherRedirect.objects.select_related("researcher")
+                .filter(old_openalex_id=old_openalex_id)
+                .first()
+            )
+            return redirect.researcher if redirect else None
+        if survivor is None:
+            old.openalex_id = new_openalex_id
+            old.save(update_fields=["openalex_id", "updated_at"])
+            _redirect(old_openalex_id=old_openalex_id, researcher=old)
+            return old
+        _merge_follows(old=old, survivor=survivor)
+        _merge_authorships(old=old, survivor=survivor)
+        _merge_topics(old=old, survivor=survivor)
+        _merge_record(old=old, survivor=survivor)
+        researcher_merged.send(sender=Researcher, old=old, survivor=survivor)
+        _redirect(old_openalex_id=old_openalex_id, researcher=survivor)
+        old.delete()
+        return survivor

@@ -7,7 +7,10 @@ Tie strength is Newman's collaboration weight: for researchers X and Y,
 where n is the work's team size (``Work.author_count``, as the source states
 it). Each author of an n-author paper spreads one unit of tie over the n - 1
 others, so a 3-author paper ties each pair by 1/2 and a 200-author paper by
-1/199. Works with fewer than two authors tie nobody and are skipped.
+1/199. Works with fewer than two authors tie nobody and are skipped. The
+versions of one work (a preprint and its article, see ``works.versions``) are
+one shared work: a pair on both is tied once, at the larger of their team
+sizes.
 
 A *close collaborator* is a coauthor whose tie strength reaches
 ``settings.CLOSE_COLLABORATOR_THRESHOLD`` (0.2: one shared paper in a team of up
@@ -76,7 +79,8 @@ def tie_strengths(
     the sum of the team sizes of this researcher's works."""
     sql = """
         WITH own_works AS (
-            SELECT DISTINCT a.work_id, w.author_count
+            SELECT DISTINCT a.work_id, COALESCE(w.canonical_id, w.id) AS listed_id,
+                   w.author_count
             FROM {authorship} a
             JOIN {work} w ON w.id = a.work_id
             WHERE a.researcher_id = %(researcher_id)s
@@ -85,12 +89,14 @@ def tie_strengths(
                    OR w.author_count <= %(max_author_count)s::integer)
         ),
         shared AS (
-            -- DISTINCT: a coauthor listed twice on one work shares it once.
-            SELECT DISTINCT b.researcher_id, o.work_id, o.author_count
+            -- Grouped: a coauthor listed twice on one work, or on two
+            -- versions of it, shares it once.
+            SELECT b.researcher_id, o.listed_id, MAX(o.author_count) AS author_count
             FROM own_works o
             JOIN {authorship} b ON b.work_id = o.work_id
             WHERE b.researcher_id IS NOT NULL
               AND b.researcher_id <> %(researcher_id)s
+            GROUP BY b.researcher_id, o.listed_id
         )
         SELECT researcher_id,
                SUM(1.0::double precision / (author_count - 1)) AS strength
@@ -129,20 +135,22 @@ def close_collaborator_summaries(
         return {}
     sql = """
         WITH batch_works AS (
-            SELECT DISTINCT a.researcher_id, a.work_id, w.author_count
+            SELECT DISTINCT a.researcher_id, a.work_id,
+                   COALESCE(w.canonical_id, w.id) AS listed_id, w.author_count
             FROM {authorship} a
             JOIN {work} w ON w.id = a.work_id
             WHERE a.researcher_id = ANY(%(ids)s)
               AND w.author_count BETWEEN 2 AND %(max_author_count)s
         ),
         shared AS (
-            SELECT DISTINCT
-                bw.researcher_id, c.researcher_id AS coauthor_id,
-                bw.work_id, bw.author_count
+            -- One row per pair and work, its versions counted once.
+            SELECT bw.researcher_id, c.researcher_id AS coauthor_id,
+                   bw.listed_id, MAX(bw.author_count) AS author_count
             FROM batch_works bw
             JOIN {authorship} c ON c.work_id = bw.work_id
             WHERE c.researcher_id IS NOT NULL
               AND c.researcher_id <> bw.researcher_id
+            GROUP BY bw.researcher_id, c.researcher_id, bw.listed_id
         ),
         close_pairs AS (
             SELECT researcher_id, coauthor_id

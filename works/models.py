@@ -110,6 +110,9 @@ class Work(models.Model):
                 name="work_related_arxiv",
                 condition=~models.Q(related_arxiv_id=""),
             ),
+            # "Works changed since a run started": the version grouping and
+            # the trust refresh after an import read them by this.
+            models.Index(fields=["updated_at"], name="work_updated_at"),
         ]
 
     def __str__(self):

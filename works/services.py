@@ -1,5 +1,6 @@
 """Writes of the catalog: import runs, and the OpenAlex snapshot load that
-streams part files through the one upsert path (``works.ingest.upsert``)."""
+streams part files through the one upsert path (``works.ingest.upsert``),
+applies the snapshot's merged ids and groups the versions of what it loaded."""
 
 from __future__ import annotations
 
@@ -16,6 +17,12 @@ from tqdm import tqdm
 
 from profiles.models import Researcher
 
+from .ingest.merged_ids import (
+    MergedIdsBatch,
+    MergedIdsFile,
+    merged_ids_files,
+    read_merged_ids,
+)
 from .ingest.records import ENTITIES
 from .ingest.runs import (
     OUTCOMES,
@@ -35,7 +42,9 @@ from .ingest.snapshot import (
     snapshot_plan,
 )
 from .ingest.upsert import UpsertResult, upsert_records
-from .models import Authorship, ImportRun
+from .merges import merges_apply
+from .models import Authorship, ImportRun, RejectedRecord
+from .versions import versions_changed_batches, versions_group_ids
 
 logger = logging.getLogger(__name__)
 
@@ -140,6 +149,77 @@ def _load_file(
     return True
 
 
+def _record_merges(run: ImportRun, batch: MergedIdsBatch, *, applied: int) -> None:
+    """One batch of merged ids on the run's row: its rejected lines, the
+    merges applied (``counts["merged_ids"]``) and the checkpoint."""
+    file = batch.file
+    RejectedRecord.objects.bulk_create(
+        RejectedRecord(
+            run=run,
+            entity=f"merged_ids/{file.entity}",
+            locator=f"{file.relative}:{line}",
+            reason=reason,
+            excerpt=excerpt,
+        )
+        for line, reason, excerpt in batch.rejected
+    )
+    merged = run.counts.setdefault("merged_ids", {})
+    merged[file.entity] = merged.get(file.entity, 0) + applied
+    run.rejected_count += len(batch.rejected)
+    run.checkpoint.update(merged_file=file.relative, merged_lines_done=batch.last_line)
+    run.save(update_fields=["counts", "rejected_count", "checkpoint"])
+
+
+def _apply_merged_ids(
+    run: ImportRun,
+    files: list[MergedIdsFile],
+    *,
+    batch_size: int,
+    budget: TimeBudget,
+) -> bool:
+    """Apply the snapshot's merged ids once every part file is loaded (the
+    survivors are stored by then), file by file (``merged_done`` in the
+    checkpoint) and batch by batch, each batch committed with its
+    bookkeeping; False when the time budget ran out first."""
+    for file in files:
+        done = run.checkpoint.get("merged_done", [])
+        if file.relative in done:
+            continue
+        resumed = run.checkpoint.get("merged_file") == file.relative
+        skip = run.checkpoint.get("merged_lines_done", 0) if resumed else 0
+        for batch in read_merged_ids(file, batch_size=batch_size, skip_lines=skip):
+            if budget.is_spent():
+                return False
+            with transaction.atomic():
+                applied = merges_apply(entity=file.entity, pairs=batch.pairs)
+                _record_merges(run, batch, applied=applied)
+            budget.batches += 1
+        run.checkpoint["merged_done"] = [*done, file.relative]
+        for key in ("merged_file", "merged_lines_done"):
+            run.checkpoint.pop(key, None)
+        run.save(update_fields=["checkpoint"])
+    return True
+
+
+def _group_versions(run: ImportRun, *, budget: TimeBudget) -> bool:
+    """Group the versions of the works the run changed (``works.versions``),
+    a batch at a time, each batch committed with the checkpoint
+    (``versions_after_id``), so a resumed run goes on from there; False when
+    the time budget ran out first. The checkpoint key goes once done."""
+    after_id = run.checkpoint.get("versions_after_id", 0)
+    for work_ids in versions_changed_batches(since=run.started_at, after_id=after_id):
+        if budget.is_spent():
+            return False
+        with transaction.atomic():
+            versions_group_ids(work_ids=work_ids)
+            run.checkpoint["versions_after_id"] = work_ids[-1]
+            run.save(update_fields=["checkpoint"])
+        budget.batches += 1
+    if run.checkpoint.pop("versions_after_id", None) is not None:
+        run.save(update_fields=["checkpoint"])
+    return True
+
+
 def snapshot_load(
     *,
     path: str | Path,
@@ -161,7 +241,11 @@ def snapshot_load(
     (lines) and its checkpoint (``files_done``, plus the line reached in the
     current file). A crash loses at most the batch in flight, and resuming
     the run continues exactly there. Manifest count mismatches are logged and
-    kept in ``checkpoint["warnings"]``. On success the run is ``succeeded``
+    kept in ``checkpoint["warnings"]``. Once every file is loaded, the
+    merges a snapshot root lists in ``merged_ids/`` are applied to the
+    records we hold (``works.merges.merges_apply``), then the versions of the
+    works the run changed are grouped (``works.versions``), each step with
+    a checkpoint of its own. On success the run is ``succeeded``
     and the sample-data cache key is cleared; on an error it is ``failed``
     with the error, and is returned all the same. With ``time_budget``
     (seconds) the load stops at the first batch boundary past it (after one
@@ -177,6 +261,7 @@ def snapshot_load(
     when another process is loading ``run``.
     """
     plan = snapshot_plan(path, entity=entity)
+    merged = merged_ids_files(path, entity=entity) if Path(path).is_dir() else []
     resolved = str(Path(path).resolve())
     resumed = run is not None
     if run is None:
@@ -190,6 +275,7 @@ def snapshot_load(
         return _load_plan(
             run,
             plan,
+            merged,
             batch_size=batch_size,
             budget=TimeBudget(time_budget),
             progress=progress,
@@ -199,6 +285,7 @@ def snapshot_load(
 def _load_plan(
     run: ImportRun,
     plan: SnapshotPlan,
+    merged: list[MergedIdsFile],
     *,
     batch_size: int,
     budget: TimeBudget,
@@ -236,6 +323,10 @@ def _load_plan(
                 statistics=statistics,
             ):
                 return run
+        if not _apply_merged_ids(run, merged, batch_size=batch_size, budget=budget):
+            return run
+        if not _group_versions(run, budget=budget):
+            return run
         ImportRun.objects.filter(pk=run.pk).update(
             status=ImportRun.Status.SUCCEEDED, finished_at=Now()
         )

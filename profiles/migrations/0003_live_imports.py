@@ -5,38 +5,49 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('profiles', '0002_initial'),
-        ('works', '0002_live_imports'),
+        ("profiles", "0002_initial"),
+        ("works", "0002_live_imports"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ResearcherRedirect',
+            name="ResearcherRedirect",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('old_openalex_id', models.CharField(max_length=32, unique=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                ("old_openalex_id", models.CharField(max_length=32, unique=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
             ],
         ),
         migrations.AddField(
-            model_name='researcher',
-            name='fetched_at',
+            model_name="researcher",
+            name="fetched_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='researcher',
-            name='view_count',
+            model_name="researcher",
+            name="view_count",
             field=models.PositiveBigIntegerField(default=0),
         ),
         migrations.AddIndex(
-            model_name='researcher',
-            index=models.Index(fields=['fetched_at'], name='researcher_fetched_at'),
+            model_name="researcher",
+            index=models.Index(fields=["fetched_at"], name="researcher_fetched_at"),
         ),
         migrations.AddField(
-            model_name='researcherredirect',
-            name='researcher',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='redirects', to='profiles.researcher'),
+            model_name="researcherredirect",
+            name="researcher",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="redirects",
+                to="profiles.researcher",
+            ),
         ),
     ]

@@ -384,6 +384,16 @@ def test_the_profile_costs_the_same_queries_for_3_or_500_works(
         works = Work.objects.bulk_create(
             WorkFactory.build_batch(size, source=source, author_count=12)
         )
+        if researcher == large:
+            # Each work of the large one also has one or two preprint
+            # versions (works.versions), authored by them too.
+            works += Work.objects.bulk_create(
+                WorkFactory.build(
+                    source=source, author_count=12, type="preprint", canonical=work
+                )
+                for index, work in enumerate(works)
+                for _ in range(1 + index % 2)
+            )
         Authorship.objects.bulk_create(
             Authorship(
                 work=work,
@@ -400,7 +410,10 @@ def test_the_profile_costs_the_same_queries_for_3_or_500_works(
     small_count = _page_queries(client, small, django_assert_max_num_queries)
     _page_queries(client, large, django_assert_num_queries, expected=small_count)
 
-    assert "500 published item(s)" in page_text(client.get(profile_url(large)))
+    text = page_text(client.get(profile_url(large)))
+    assert "500 works" in text
+    assert "500 published item(s)" in text
+    assert text.count("Also: Preprint") == 30  # 20 works, half with 2 versions
 
 
 # --- trust pages ---------------------------------------------------------------

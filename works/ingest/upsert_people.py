@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 from django.db import connection, transaction
 
-from profiles.models import Researcher, ResearcherTopic
+from profiles.models import Researcher, ResearcherRedirect, ResearcherTopic
 from works.models import Institution, Topic
 
 from .records import AuthorRecord
@@ -140,6 +140,20 @@ def _resolve(cursor) -> list[tuple[int, str]]:
         """
     )
     rejected = [(seq, reason) for seq, reason in cursor.fetchall()]
+    # An old record of an author OpenAlex merged away must not bring the
+    # retired id back as a second profile.
+    cursor.execute(
+        f"""
+        UPDATE {_STAGE} s
+        SET reject_reason = 'OpenAlex merged ' || s.openalex_id || ' into '
+                            || COALESCE(r.openalex_id, '#' || r.id)
+        FROM {table(ResearcherRedirect)} m JOIN {researcher} r ON r.id = m.researcher_id
+        WHERE m.old_openalex_id = s.openalex_id AND s.researcher_id IS NULL
+          AND s.reject_reason IS NULL
+        RETURNING s.seq, s.reject_reason
+        """
+    )
+    rejected += [(seq, reason) for seq, reason in cursor.fetchall()]
     # New rows get their ids now, in file order, so that child rows can be
     # staged against them before the insert.
     cursor.execute(

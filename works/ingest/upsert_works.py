@@ -8,8 +8,11 @@ preprint stored before OpenAlex listed it becomes that OpenAlex work). Two
 works with different OpenAlex ids are never merged: OpenAlex does list a few
 distinct works under one DOI (a preprint and its article), and merging them
 would swap the row between them on every load. The later one is stored
-without the identifier the other holds. Identifiers are sticky: a source that
-does not state a DOI or arXiv id never erases a stored one.
+without the identifier the other holds; an arXiv id it loses that way (its
+own, or the one inside an arXiv DOI) is kept as its ``related_arxiv_id``, the
+evidence ``works.versions`` groups the two by. Identifiers are sticky: a
+source that does not state a DOI or arXiv id never erases a stored one. Every
+work also gets its ``title_key`` (``works.text.title_key``).
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from dataclasses import replace
 
 from django.db import connection, transaction
 
-from profiles.models import Researcher
+from profiles.models import Researcher, ResearcherRedirect
 from works.models import (
     Authorship,
     AuthorshipInstitution,
@@ -30,7 +33,9 @@ from works.models import (
     Work,
     WorkTopic,
 )
+from works.text import title_key
 
+from .identifiers import arxiv_id_from_doi
 from .records import WorkRecord
 from .staging import (
     UpsertResult,
@@ -108,7 +113,17 @@ def _batch_unique(
     return staged, rejected
 
 
-def _stage(cursor, staged: list[WorkRecord | None]) -> None:
+def _stated_arxiv_id(record: WorkRecord) -> str | None:
+    """The arXiv id a source states for a work: its own, or the one inside
+    its arXiv DOI."""
+    return record.arxiv_id or arxiv_id_from_doi(record.doi)
+
+
+def _stage(
+    cursor, staged: list[WorkRecord | None], records: Sequence[WorkRecord]
+) -> None:
+    """Stage the works to write; ``records`` are the batch as the source
+    stated it, before ``_batch_unique`` took identifiers away."""
     rows = [(index, record) for index, record in enumerate(staged) if record]
     stage_rows(
         cursor,
@@ -117,14 +132,22 @@ def _stage(cursor, staged: list[WorkRecord | None]) -> None:
             ("seq", "integer"),
             *((c, column_type(Work, c)) for c in _COLUMNS),
             ("source_openalex_id", "text"),
+            ("title_key", column_type(Work, "title_key")),
+            ("stated_arxiv_id", column_type(Work, "related_arxiv_id")),
             ("work_id", "bigint"),
             ("is_matched_by_openalex_id", "boolean NOT NULL DEFAULT false"),
         ],
         (
-            (index, *(getattr(record, c) for c in _COLUMNS), record.source_id)
+            (
+                index,
+                *(getattr(record, c) for c in _COLUMNS),
+                record.source_id,
+                title_key(record.title),
+                _stated_arxiv_id(records[index]),
+            )
             for index, record in rows
         ),
-        copied=len(_COLUMNS) + 2,
+        copied=len(_COLUMNS) + 4,
         indexes=["seq", "work_id"],
     )
     stage_rows(
@@ -239,14 +262,34 @@ def _resolve(cursor) -> None:
     analyze(cursor, _STAGE)
 
 
+# The arXiv id a work relates to: the one its source states when the work
+# did not get it as its own. A new row's value; see _RELATED_ARXIV_ID_UPDATE.
+_RELATED_ARXIV_ID_NEW = """
+    CASE WHEN s.stated_arxiv_id IS DISTINCT FROM s.arxiv_id
+         THEN COALESCE(s.stated_arxiv_id, '') ELSE '' END
+"""
+# A stored row's: the newly stated one while another row holds it; cleared
+# once the row holds that id itself; otherwise sticky, like the identifiers.
+_RELATED_ARXIV_ID_UPDATE = """
+    CASE WHEN EXCLUDED.related_arxiv_id <> ''
+              AND EXCLUDED.related_arxiv_id
+                  IS DISTINCT FROM COALESCE(EXCLUDED.arxiv_id, t.arxiv_id)
+         THEN EXCLUDED.related_arxiv_id
+         WHEN t.related_arxiv_id = COALESCE(EXCLUDED.arxiv_id, t.arxiv_id)
+         THEN ''
+         ELSE t.related_arxiv_id END
+"""
+
+
 def _write(cursor) -> tuple[set[int], set[int]]:
     """Insert or update the staged works; (created ids, updated ids)."""
-    columns = [*_COLUMNS, "source_id"]
+    columns = [*_COLUMNS, "source_id", "title_key", "related_arxiv_id"]
     defaults, placeholders, params = default_columns(
         Work, written=[*columns, "created_at", "updated_at"]
     )
-    new_values = {c: f"EXCLUDED.{c}" for c in (*_FIELDS, "source_id")}
+    new_values = {c: f"EXCLUDED.{c}" for c in (*_FIELDS, "source_id", "title_key")}
     new_values |= {c: f"COALESCE(EXCLUDED.{c}, t.{c})" for c in _IDENTIFIERS}
+    new_values["related_arxiv_id"] = _RELATED_ARXIV_ID_UPDATE
     old = ", ".join(f"t.{c}" for c in columns)
     new = ", ".join(new_values[c] for c in columns)
     cursor.execute(
@@ -254,6 +297,7 @@ def _write(cursor) -> tuple[set[int], set[int]]:
         INSERT INTO {table(Work)} AS t
             ({", ".join(["id", *columns, "created_at", "updated_at", *defaults])})
         SELECT s.work_id, {", ".join(f"s.{c}" for c in _COLUMNS)}, venue.id,
+               s.title_key, {_RELATED_ARXIV_ID_NEW},
                now(), now() {"".join(f", {p}" for p in placeholders)}
         FROM {_STAGE} s
         LEFT JOIN {table(Source)} venue ON venue.openalex_id = s.source_openalex_id
@@ -283,6 +327,15 @@ def _sync_authorships(cursor) -> set[int]:
         f"""
         UPDATE {_STAGE_AUTHORSHIPS} a SET researcher_id = r.id
         FROM {table(Researcher)} r WHERE r.openalex_id = a.author_openalex_id
+        """
+    )
+    # A record older than an OpenAlex merge of its author names the id merged
+    # away; it means the survivor (profiles.services.researcher_merge).
+    cursor.execute(
+        f"""
+        UPDATE {_STAGE_AUTHORSHIPS} a SET researcher_id = rr.researcher_id
+        FROM {table(ResearcherRedirect)} rr
+        WHERE a.researcher_id IS NULL AND rr.old_openalex_id = a.author_openalex_id
         """
     )
     analyze(cursor, _STAGE_AUTHORSHIPS)
@@ -373,13 +426,15 @@ def upsert_works(records: Sequence[WorkRecord]) -> UpsertResult:
     says) with their authorships, authorship institutions and topics.
 
     Authorships are keyed by (work, position) and rewritten only where they
-    differ; an author we do not hold leaves ``researcher`` NULL and keeps the
-    raw name. A reference to an unknown source is stored as NULL; links to
-    unknown topics or institutions are skipped. A work whose child rows
-    changed counts as updated and gets a new ``updated_at``."""
+    differ; an author id OpenAlex merged away means its survivor
+    (``ResearcherRedirect``); an author we do not hold leaves ``researcher``
+    NULL and keeps the raw name. A reference to an unknown source is stored
+    as NULL; links to unknown topics or institutions are skipped. A work
+    whose child rows changed counts as updated and gets a new
+    ``updated_at``."""
     staged, rejected = _batch_unique(records)
     with connection.cursor() as cursor:
-        _stage(cursor, staged)
+        _stage(cursor, staged, records)
         _resolve(cursor)
         created, updated = _write(cursor)
         changed = _sync_authorships(cursor) | _sync_topics(cursor)
