@@ -124,15 +124,17 @@ class ImportContext:
         rejections: Sequence[Rejection] = (),
         progress: int = 1,
         after: Callable[[], None] | None = None,
+        before: Callable[[], None] | None = None,
     ) -> None:
         """Write one page: ``records`` (any mix of kinds; they are upserted
         in dependency order, institutions to works), the importer's own
         ``rejections``, the run's counts and calls, ``progress`` more units
         done, and ``checkpoint`` merged into the run's, all in one
         transaction; ``after`` runs inside it too (bookkeeping of the
-        importer's own). ``locator`` names the page in the rejections of
-        the upsert. Raises ``StopSlice`` after committing when the time
-        budget is spent."""
+        importer's own), and ``before`` inside it ahead of the upserts (a
+        change the records depend on, e.g. a merge of researcher rows).
+        ``locator`` names the page in the rejections of the upsert. Raises
+        ``StopSlice`` after committing when the time budget is spent."""
         by_entity: dict[str, list[Record]] = defaultdict(list)
         for record in records:
             by_entity[ENTITY_OF[type(record)]].append(record)
@@ -140,6 +142,8 @@ class ImportContext:
         for rejection in rejections:
             own[rejection.entity].append(rejection)
         with transaction.atomic():
+            if before is not None:
+                before()
             for entity in ENTITIES:
                 batch = by_entity.get(entity, [])
                 if not batch and not own.get(entity):
@@ -290,9 +294,14 @@ def _save_calls(run: ImportRun) -> None:
 
 
 def live_import_finish(run: ImportRun, *, sync_trust: bool = False) -> None:
-    """After a successful run: recompute the trust of the researchers it
-    touched (enqueued, or here with ``sync_trust``)."""
+    """After a successful run: group the versions of the works it changed
+    (batches committed one by one, before the trust that counts them), then
+    recompute the trust of the researchers it touched (enqueued, or here with
+    ``sync_trust``)."""
     from works.services import snapshot_trust_refresh
+    from works.versions import versions_group
 
+    if run.started_at is not None:
+        versions_group(since=run.started_at)
     with transaction.atomic():
         snapshot_trust_refresh(run=run, sync=sync_trust)
