@@ -65,7 +65,21 @@ class Researcher(models.Model):
 
     class Meta:
         indexes = [
-            models.Index(fields=["fetched_at"], name="researcher_fetched_at"),
+            # The freshness job's order (works.freshness): claimed first, then
+            # most viewed, then longest unfetched; a LIMIT reads its head.
+            models.Index(
+                models.F("is_claimed").desc(),
+                models.F("view_count").desc(),
+                models.F("fetched_at").asc(nulls_first=True),
+                models.F("id"),
+                name="researcher_refresh_order",
+                condition=models.Q(openalex_id__isnull=False),
+            ),
+            # arXiv author matching looks names up among the alternatives.
+            GinIndex(
+                name="researcher_alt_names",
+                fields=["display_name_alternatives"],
+            ),
             GinIndex(
                 name="researcher_search_trgm",
                 fields=["search_name"],

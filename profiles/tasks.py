@@ -5,6 +5,7 @@ from __future__ import annotations
 from celery import shared_task
 from django.db import OperationalError
 
+from .popularity import researcher_views_flush
 from .services import researcher_trust_update
 
 
@@ -26,3 +27,14 @@ def researcher_trust_recompute(researcher_ids: list[int] | None = None) -> int:
     Enqueue it after the commit that changed the inputs
     (``transaction.on_commit``), or the worker may read the old rows."""
     return researcher_trust_update(researcher_ids=researcher_ids)
+
+
+@shared_task(name="profiles.researcher_views_flush", acks_late=True)
+def researcher_views_flush_task() -> int:
+    """Fold the profile views counted in Redis into ``Researcher.view_count``
+    (``profiles.popularity.researcher_views_flush``) and return how many
+    researchers changed. Run by beat every few minutes.
+
+    Safe to redeliver: a flush takes the counters away before it writes, so
+    a second delivery adds only views counted since."""
+    return researcher_views_flush()

@@ -2,12 +2,13 @@
 the health probe. Each view parses its input, calls selectors and renders."""
 
 from django.core.paginator import Paginator
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpResponsePermanentRedirect, JsonResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
-from . import health, selectors, trust
+from . import health, popularity, selectors, trust
 from .models import Researcher
 
 SEARCH_RESULTS_PER_PAGE = 20
@@ -37,12 +38,25 @@ def researcher_search(request):
     return render(request, "profiles/search.html", {"query": query, "page": page})
 
 
+def _merged_or_404(request, openalex_id: str, *, view: str):
+    """The permanent redirect from the page of a record OpenAlex merged into
+    another to the same page of the survivor, query string kept; 404 for an
+    id we never held."""
+    survivor = selectors.researcher_redirect_target(old_openalex_id=openalex_id)
+    if survivor is None:
+        raise Http404("No researcher with this id.")
+    url = reverse(view, args=[survivor.openalex_id])
+    query = request.META.get("QUERY_STRING", "")
+    return HttpResponsePermanentRedirect(f"{url}?{query}" if query else url)
+
+
 @require_safe
 def researcher_detail(request, openalex_id):
     try:
         profile = selectors.researcher_profile(openalex_id=openalex_id)
     except Researcher.DoesNotExist:
-        raise Http404("No researcher with this id.") from None
+        return _merged_or_404(request, openalex_id, view="profiles:detail")
+    popularity.researcher_view_record(researcher_id=profile.researcher.pk)
     sort = request.GET.get("sort")
     if sort not in selectors.WORK_SORTS:
         sort = selectors.WORK_SORT_DEFAULT
@@ -70,7 +84,7 @@ def researcher_trust(request, openalex_id):
     try:
         researcher = selectors.researcher_get(openalex_id=openalex_id)
     except Researcher.DoesNotExist:
-        raise Http404("No researcher with this id.") from None
+        return _merged_or_404(request, openalex_id, view="profiles:trust")
     return render(
         request,
         "profiles/researcher_trust.html",

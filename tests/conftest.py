@@ -1,4 +1,5 @@
 import os
+import socket
 import subprocess
 import sys
 import time
@@ -19,68 +20,100 @@ def _clear_cache():
     yield
 
 
+def worker_database_url() -> str:
+    """The URL of the test database, for processes started by a test."""
+    from django.db import connection
+
+    db = connection.settings_dict
+    return (
+        f"postgres://{db['USER']}"
+        + (f":{db['PASSWORD']}" if db.get("PASSWORD") else "")
+        + f"@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+    )
+
+
+def start_celery_worker(
+    *, queue: str, hostname: str, log: Path, env: dict[str, str] | None = None
+) -> subprocess.Popen:
+    """Start a Celery worker process (solo pool: tasks run in the process
+    itself) consuming ``queue`` on the test broker and writing to the test
+    database, with ``env`` added to its environment and its output in
+    ``log``; return it once it answers a ping."""
+    from bzpeer.celery import app
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    environment = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "bzpeer.settings.test",
+        "DATABASE_URL": worker_database_url(),
+        **(env or {}),
+    }
+    with open(log, "w") as output:
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "bzpeer",
+                "worker",
+                "--pool=solo",
+                "--loglevel=INFO",
+                f"--queues={queue}",
+                f"--hostname={hostname}",
+            ],
+            cwd=ROOT,
+            env=environment,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the Celery worker exited; see {log}")
+        if app.control.ping(destination=[hostname], timeout=0.5):
+            return process
+    process.kill()
+    raise RuntimeError(f"the Celery worker did not answer within 60 s; see {log}")
+
+
+def stop_celery_worker(process: subprocess.Popen) -> None:
+    """Ask the worker to finish its task and stop; kill it if it hangs."""
+    if process.poll() is not None:
+        return
+    process.terminate()
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+def purge_queue(queue: str) -> None:
+    """Drop the messages waiting in ``queue``: left by an earlier,
+    interrupted run, they would run against this one."""
+    from bzpeer.celery import app
+
+    with app.connection_for_write() as conn:
+        conn.default_channel.queue_purge(queue)
+
+
 @pytest.fixture(scope="session")
 def celery_worker_process(django_db_setup, django_db_blocker):
     """A real Celery worker in its own process, consuming the test queue on
     Redis and writing to the test database. Tests that use it must commit
     their data (``transactional_db``) so the worker can see it."""
     from django.conf import settings
-    from django.db import connection
 
-    from bzpeer.celery import app
-
-    db = connection.settings_dict
-    database_url = (
-        f"postgres://{db['USER']}"
-        + (f":{db['PASSWORD']}" if db.get("PASSWORD") else "")
-        + f"@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-    )
     queue = settings.CELERY_TASK_DEFAULT_QUEUE
-    # Messages left by an earlier, interrupted run would run against this one.
-    with app.connection_for_write() as conn:
-        conn.default_channel.queue_purge(queue)
-    ARTIFACTS.mkdir(exist_ok=True)
-    log = open(ARTIFACTS / "celery-worker.log", "w")  # noqa: SIM115
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "bzpeer.settings.test",
-        "DATABASE_URL": database_url,
-    }
-    hostname = f"bzpeer-test-{os.getpid()}@%h"
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "bzpeer",
-            "worker",
-            "--pool=solo",
-            "--loglevel=INFO",
-            f"--queues={queue}",
-            f"--hostname={hostname}",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
+    purge_queue(queue)
+    process = start_celery_worker(
+        queue=queue,
+        hostname=f"bzpeer-test-{os.getpid()}@{socket.gethostname()}",
+        log=ARTIFACTS / "celery-worker.log",
     )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError("the Celery worker exited; see test-artifacts/")
-        if app.control.ping(timeout=0.5):
-            break
-    else:
-        process.kill()
-        raise RuntimeError("the Celery worker did not answer within 60 s")
     yield process
-    process.terminate()
-    try:
-        process.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        process.kill()
-    log.close()
+    stop_celery_worker(process)
 
 
 @pytest.fixture

@@ -7,13 +7,29 @@ lookup, and pick related rows by raw id rather than rendering a select.
 
 from __future__ import annotations
 
-from django.contrib import admin
+import json
+from datetime import datetime
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import connection
-from django.urls import reverse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils.functional import cached_property
 from django.utils.html import format_html
+from django.utils.text import Truncator
+from django.utils.timezone import localtime
 
+from .dispatch import (
+    OPENALEX_SOURCE,
+    RunNotResumable,
+    import_run_rerun,
+    import_run_resume,
+    live_import_start,
+)
+from .forms import OpenAlexImportForm
 from .ingest.identifiers import normalize_arxiv_id, normalize_doi, short_openalex_id
 from .models import (
     Authorship,
@@ -26,6 +42,8 @@ from .models import (
 )
 
 REJECTIONS_INLINE = 50
+# Characters of a run's parameters shown in the change list.
+PARAMETERS_SHOWN = 60
 # Below this many rows an exact count is cheap and an estimate pointless.
 EXACT_COUNT_BELOW = 100_000
 
@@ -83,23 +101,37 @@ class RejectedRecordInline(admin.TabularInline):
     def has_change_permission(self, request, obj=None):
         return False
 
+    def has_view_permission(self, request, obj=None):
+        # The rejections are part of the run: whoever sees it sees them.
+        return request.user.has_perm("works.view_importrun") or (
+            request.user.has_perm("works.change_importrun")
+        )
+
 
 @admin.register(ImportRun)
 class ImportRunAdmin(admin.ModelAdmin):
+    """Import runs with their progress and outcome; operators start an
+    OpenAlex import, resume an interrupted run or re-run one from here.
+    Starting and re-running need the add permission, resuming the change
+    permission; each hands the run to the workers (``works.dispatch``)."""
+
     list_display = (
         "id",
         "source",
+        "short_parameters",
         "status",
         "progress",
-        "created_count",
-        "updated_count",
-        "unchanged_count",
-        "rejected_count",
-        "started_at",
-        "finished_at",
+        "created",
+        "updated",
+        "unchanged",
+        "rejected",
+        "api_calls",
+        "started",
+        "finished",
     )
     list_filter = ("source", "status")
     inlines = [RejectedRecordInline]
+    actions = ["resume_runs", "rerun_runs"]
     readonly_fields = (
         "source",
         "parameters",
@@ -111,18 +143,63 @@ class ImportRunAdmin(admin.ModelAdmin):
         "rejected_count",
         "all_rejections",
         "counts",
+        "api_calls",
         "checkpoint",
         "error",
         "started_at",
         "finished_at",
         "created_at",
     )
-    exclude = ("progress_done", "progress_total")
+    exclude = ("progress_done", "progress_total", "calls")
+
+    @admin.display(description="parameters")
+    def short_parameters(self, run: ImportRun) -> str:
+        text = json.dumps(run.parameters, ensure_ascii=False, sort_keys=True)
+        return Truncator(text).chars(PARAMETERS_SHOWN)
+
+    # Short headers and times: the list has twelve columns to fit.
+
+    @admin.display(description="created", ordering="created_count")
+    def created(self, run: ImportRun) -> str:
+        return f"{run.created_count:,}"
+
+    @admin.display(description="updated", ordering="updated_count")
+    def updated(self, run: ImportRun) -> str:
+        return f"{run.updated_count:,}"
+
+    @admin.display(description="unchanged", ordering="unchanged_count")
+    def unchanged(self, run: ImportRun) -> str:
+        return f"{run.unchanged_count:,}"
+
+    @admin.display(description="rejected", ordering="rejected_count")
+    def rejected(self, run: ImportRun) -> str:
+        return f"{run.rejected_count:,}"
+
+    @admin.display(description="started", ordering="started_at")
+    def started(self, run: ImportRun) -> str:
+        return _short_time(run.started_at)
+
+    @admin.display(description="finished", ordering="finished_at")
+    def finished(self, run: ImportRun) -> str:
+        return _short_time(run.finished_at)
 
     @admin.display(description="progress")
     def progress(self, run: ImportRun) -> str:
-        total = "?" if run.progress_total is None else f"{run.progress_total:,}"
-        return f"{run.progress_done:,}/{total}"
+        if run.progress_total is None:
+            return f"{run.progress_done:,}/?"
+        shown = f"{run.progress_done:,}/{run.progress_total:,}"
+        if not run.progress_total:
+            return shown
+        # Rounded down: "100%" only once everything is done.
+        percent = min(100, 100 * run.progress_done // run.progress_total)
+        return f"{shown} ({percent}%)"
+
+    @admin.display(description="API calls")
+    def api_calls(self, run: ImportRun) -> str:
+        if not run.calls:
+            return "-"
+        kinds = ", ".join(f"{n} {kind}" for kind, n in sorted(run.calls.items()))
+        return f"{sum(run.calls.values())} ({kinds})"
 
     @admin.display(description="rejected records")
     def all_rejections(self, run: ImportRun) -> str:
@@ -135,7 +212,107 @@ class ImportRunAdmin(admin.ModelAdmin):
         )
 
     def has_add_permission(self, request):
-        return False  # runs are made by the loaders
+        return False  # runs are made by the loaders, or started below
+
+    def has_start_permission(self, request) -> bool:
+        """Starting an import (or re-running one) makes a new run."""
+        return request.user.has_perm(f"{self.opts.app_label}.add_importrun")
+
+    # --- actions ---------------------------------------------------------
+
+    @admin.action(description="Resume the selected runs", permissions=["change"])
+    def resume_runs(self, request, queryset):
+        runs = list(queryset.order_by("id"))
+        for run in runs:
+            try:
+                import_run_resume(run)
+            except RunNotResumable as exc:
+                self.message_user(request, f"Not resumed: {exc}.", messages.WARNING)
+            else:
+                self.message_user(
+                    request, f"Import run {run.pk} queued to resume.", messages.SUCCESS
+                )
+        # One run (the button on its page): back to that run.
+        return redirect(_change_url(runs[0])) if len(runs) == 1 else None
+
+    @admin.action(
+        description="Re-run the selected runs as new runs", permissions=["start"]
+    )
+    def rerun_runs(self, request, queryset):
+        started = []
+        for run in queryset.order_by("id"):
+            try:
+                new_run = import_run_rerun(run)
+            except RunNotResumable as exc:
+                self.message_user(request, f"Not re-run: {exc}.", messages.WARNING)
+            else:
+                started.append(new_run)
+                self.message_user(
+                    request,
+                    f"Import run {new_run.pk} queued: a re-run of run {run.pk}.",
+                    messages.SUCCESS,
+                )
+        if len(started) == 1:
+            return redirect(_change_url(started[0]))
+        return None
+
+    # --- starting an import ----------------------------------------------
+
+    def get_urls(self):
+        start = path(
+            "start/",
+            self.admin_site.admin_view(self.start_view),
+            name="works_importrun_start",
+        )
+        return [start, *super().get_urls()]
+
+    def start_view(self, request):
+        """The form that starts an OpenAlex import of authors by OpenAlex id
+        or ORCID: a pending run, enqueued after commit."""
+        if not self.has_start_permission(request):
+            raise PermissionDenied
+        form = OpenAlexImportForm(request.POST if request.method == "POST" else None)
+        if form.is_bound and form.is_valid():
+            run = live_import_start(
+                source=OPENALEX_SOURCE, parameters=form.import_parameters()
+            )
+            self.message_user(
+                request,
+                f"Import run {run.pk} queued: {form.summary()}.",
+                messages.SUCCESS,
+            )
+            return redirect(_change_url(run))
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": "Start an OpenAlex import",
+            "form": form,
+        }
+        return TemplateResponse(request, "admin/works/importrun/start.html", context)
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {
+            **(extra_context or {}),
+            "has_start_permission": self.has_start_permission(request),
+        }
+        return super().changelist_view(request, extra_context)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        extra_context = {
+            **(extra_context or {}),
+            "has_start_permission": self.has_start_permission(request),
+        }
+        return super().change_view(request, object_id, form_url, extra_context)
+
+
+def _short_time(moment: datetime | None) -> str:
+    if moment is None:
+        return "-"
+    return localtime(moment).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def _change_url(run: ImportRun) -> str:
+    return reverse("admin:works_importrun_change", args=[run.pk])
 
 
 @admin.register(RejectedRecord)

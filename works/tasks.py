@@ -6,6 +6,7 @@ import logging
 
 from celery import shared_task
 
+from .freshness import researchers_refresh
 from .importers.base import live_import_execute
 from .ingest.runs import ImportRunBusy
 from .models import ImportRun
@@ -21,12 +22,16 @@ TIME_BUDGET_SECONDS = 20 * 60
 
 @shared_task(name="works.snapshot_load", acks_late=True)
 def snapshot_load_task(
-    path: str, run_id: int | None = None, sample: bool = False
+    path: str,
+    run_id: int | None = None,
+    sample: bool = False,
+    entity: str | None = None,
 ) -> int | None:
-    """Load the OpenAlex snapshot at ``path`` (as ``works.services.snapshot_load``)
-    for at most ``TIME_BUDGET_SECONDS``, then re-enqueue itself with the run's
-    id until the run is done; on success enqueue the trust recompute of the
-    researchers it touched. Returns the run id.
+    """Load the OpenAlex snapshot at ``path`` (as ``works.services.snapshot_load``,
+    ``entity`` limiting it to one entity) for at most ``TIME_BUDGET_SECONDS``,
+    then re-enqueue itself with the run's id until the run is done; on success
+    enqueue the trust recompute of the researchers it touched. Returns the run
+    id.
 
     Idempotent: a redelivered message resumes the run from its checkpoint, and
     one for a run already finished, deleted, or being loaded by another
@@ -41,6 +46,7 @@ def snapshot_load_task(
             path=path,
             run=run,
             sample=sample,
+            entity=entity,
             progress=False,
             time_budget=TIME_BUDGET_SECONDS,
         )
@@ -50,7 +56,8 @@ def snapshot_load_task(
         logger.info("import run %s is being loaded elsewhere", run_id)
         return run_id
     if run.status == ImportRun.Status.RUNNING:
-        snapshot_load_task.delay(path, run_id=run.pk, sample=sample)
+        more = {"entity": entity} if entity else {}
+        snapshot_load_task.delay(path, run_id=run.pk, sample=sample, **more)
     elif run.status == ImportRun.Status.SUCCEEDED:
         snapshot_trust_refresh(run=run)
     else:
@@ -81,3 +88,16 @@ def live_import_task(run_id: int) -> int:
     elif run.status == ImportRun.Status.FAILED:
         logger.error("import run %s failed: %s", run.pk, run.error)
     return run.pk
+
+
+@shared_task(name="works.researchers_refresh", acks_late=True)
+def researchers_refresh_task() -> int | None:
+    """Refresh the researchers whose source record is oldest (claimed first,
+    then the most viewed), ``REFRESH_BATCH`` at a time, as one OpenAlex import
+    run (``works.freshness.researchers_refresh``); return its id, or None when
+    nothing was due or the previous refresh is still going. Run by beat.
+
+    Idempotent in effect: a redelivered message finds the run the first
+    delivery started still pending or running, and starts nothing."""
+    run = researchers_refresh()
+    return run.pk if run is not None else None

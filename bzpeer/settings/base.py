@@ -1,9 +1,11 @@
 """Settings shared by every mode; everything an operator may change is read from
 the environment, with defaults that work on a development machine."""
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -116,7 +118,19 @@ CELERY_TASK_TIME_LIMIT = 35 * 60
 # it still runs.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 2 * 60 * 60}
 CELERY_TASK_DEFAULT_QUEUE = env("CELERY_QUEUE", default="bzpeer")
-CELERY_BEAT_SCHEDULE: dict = {}
+# Periodic tasks, all of them (``celery -A bzpeer beat``).
+CELERY_BEAT_SCHEDULE: dict = {
+    # Re-import the stalest researchers (works.freshness), once an hour.
+    "researchers-refresh": {
+        "task": "works.researchers_refresh",
+        "schedule": crontab(minute=17),
+    },
+    # Fold the profile views counted in Redis into the database.
+    "researcher-views-flush": {
+        "task": "profiles.researcher_views_flush",
+        "schedule": timedelta(minutes=5),
+    },
+}
 
 # Live imports (works.importers). OpenAlex asks for an API key since February
 # 2026 (without one only a few calls a day are allowed) and a contact e-mail.
@@ -135,6 +149,8 @@ IMPORT_MAX_WAIT_SECONDS = env.float("IMPORT_MAX_WAIT_SECONDS", default=120.0)
 IMPORT_HTTP_TIMEOUT = env.float("IMPORT_HTTP_TIMEOUT", default=30.0)
 # Researchers whose source record was fetched longer ago are refreshed.
 REFRESH_AFTER_DAYS = env.int("REFRESH_AFTER_DAYS", default=7)
+# How many researchers one refresh run (one beat tick) re-imports at most.
+REFRESH_BATCH = env.int("REFRESH_BATCH", default=100)
 
 # Tie strength (Newman) from which a coauthor counts as a close collaborator.
 CLOSE_COLLABORATOR_THRESHOLD = env.float("CLOSE_COLLABORATOR_THRESHOLD", default=0.2)

@@ -163,7 +163,7 @@ def test_the_admin_shows_runs_their_rejections_and_the_catalog(
 
     listing = client.get("/admin/works/importrun/")
     assert listing.status_code == 200
-    assert '<td class="field-progress">72/72</td>' in listing.text
+    assert '<td class="field-progress">72/72 (100%)</td>' in listing.text
     detail = client.get(f"/admin/works/importrun/{run.pk}/change/")
     assert detail.status_code == 200
     # The first 50 of 60 rejections inline, and a link to all of them.

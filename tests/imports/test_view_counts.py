@@ -1,0 +1,130 @@
+"""Profile views are counted in Redis, one HINCRBY a view, and folded into
+``Researcher.view_count`` by a periodic flush: one UPDATE, nothing counted
+twice, nothing lost when the UPDATE fails."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.cache import cache
+from django.db import DatabaseError, connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from profiles import popularity
+from profiles.models import Researcher
+from profiles.tasks import researcher_views_flush_task
+from tests.factories import ResearcherFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def view_counts(*researchers: Researcher) -> list[int]:
+    return [Researcher.objects.get(pk=r.pk).view_count for r in researchers]
+
+
+def test_a_view_is_one_redis_increment_and_no_query(django_assert_num_queries):
+    researcher = ResearcherFactory()
+
+    with django_assert_num_queries(0):
+        popularity.researcher_view_record(researcher_id=researcher.pk)
+        popularity.researcher_view_record(researcher_id=researcher.pk)
+
+    assert popularity.researcher_views_pending() == {researcher.pk: 2}
+    assert view_counts(researcher) == [0]
+
+
+def test_the_counters_live_under_the_caches_key_prefix():
+    popularity.researcher_view_record(researcher_id=7)
+
+    client = cache._cache.get_client()
+    assert client.hgetall("bzpeer-test:1:profiles:researcher-views") == {b"7": b"1"}
+
+
+def test_a_flush_adds_the_views_in_one_update_and_empties_the_counters():
+    popular, quiet, unseen = ResearcherFactory.create_batch(3)
+    Researcher.objects.filter(pk=popular.pk).update(view_count=10)
+    for _ in range(3):
+        popularity.researcher_view_record(researcher_id=popular.pk)
+    popularity.researcher_view_record(researcher_id=quiet.pk)
+
+    with CaptureQueriesContext(connection) as captured:
+        assert popularity.researcher_views_flush() == 2
+
+    updates = [q["sql"] for q in captured if q["sql"].startswith("UPDATE")]
+    assert len(updates) == 1
+    assert view_counts(popular, quiet, unseen) == [13, 1, 0]
+    assert popularity.researcher_views_pending() == {}
+    assert cache._cache.get_client().keys("*researcher-views*") == []
+
+
+def test_views_counted_after_a_flush_go_to_the_next_one():
+    researcher = ResearcherFactory()
+    popularity.researcher_view_record(researcher_id=researcher.pk)
+    popularity.researcher_views_flush()
+    popularity.researcher_view_record(researcher_id=researcher.pk)
+    popularity.researcher_view_record(researcher_id=researcher.pk)
+
+    assert popularity.researcher_views_flush() == 1
+    assert popularity.researcher_views_flush() == 0  # nothing new: no query
+
+    assert view_counts(researcher) == [3]
+
+
+def test_views_of_a_deleted_researcher_are_dropped():
+    kept, deleted = ResearcherFactory.create_batch(2)
+    popularity.researcher_view_record(researcher_id=kept.pk)
+    popularity.researcher_view_record(researcher_id=deleted.pk)
+    deleted.delete()
+
+    assert popularity.researcher_views_flush() == 1
+    assert view_counts(kept) == [1]
+    assert popularity.researcher_views_pending() == {}
+
+
+def test_a_failed_update_gives_the_views_back_for_the_next_flush(monkeypatch):
+    researcher = ResearcherFactory()
+    popularity.researcher_view_record(researcher_id=researcher.pk)
+    popularity.researcher_view_record(researcher_id=researcher.pk)
+
+    def fail(views):
+        # A view counted while the flush runs goes to a new hash, kept too.
+        popularity.researcher_view_record(researcher_id=researcher.pk)
+        raise DatabaseError("connection lost")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(popularity, "_add_views", fail)
+        with pytest.raises(DatabaseError):
+            popularity.researcher_views_flush()
+
+    assert popularity.researcher_views_pending() == {researcher.pk: 3}
+    assert view_counts(researcher) == [0]
+    assert popularity.researcher_views_flush() == 1
+    assert view_counts(researcher) == [3]
+
+
+def test_the_profile_page_counts_its_views_and_a_404_counts_nothing(client):
+    researcher = ResearcherFactory()
+    url = reverse("profiles:detail", args=[researcher.openalex_id])
+
+    assert client.get(url).status_code == 200
+    assert client.get(url, {"sort": "citations"}).status_code == 200
+    assert client.get(reverse("profiles:detail", args=["A1"])).status_code == 404
+
+    assert popularity.researcher_views_pending() == {researcher.pk: 2}
+    researcher_views_flush_task()
+    assert view_counts(researcher) == [2]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_real_worker_flushes_the_views_the_pages_counted(
+    client, celery_worker_process
+):
+    researcher = ResearcherFactory()
+    url = reverse("profiles:detail", args=[researcher.openalex_id])
+    for _ in range(3):
+        assert client.get(url).status_code == 200
+
+    assert researcher_views_flush_task.delay().get(timeout=60) == 1
+
+    assert view_counts(researcher) == [3]
+    assert popularity.researcher_views_pending() == {}
