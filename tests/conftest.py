@@ -3,14 +3,24 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 from django.core.cache import cache
 
+from tests.brokers import purge
+
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "test-artifacts"
 SAMPLE_SNAPSHOT = ROOT / "works" / "sample_data" / "snapshot"
+# Hostnames of the session's real Celery worker while it runs.
+_SESSION_WORKERS: set[str] = set()
+# How long a worker's BRPOP already waiting on a queue may still hand it a
+# message after it stopped consuming that queue (kombu's Redis transport waits
+# 1 s per BRPOP; a message it gets then goes back to the queue).
+_BRPOP_SETTLE_SECONDS = 1.5
 
 
 @pytest.fixture(autouse=True)
@@ -89,15 +99,6 @@ def stop_celery_worker(process: subprocess.Popen) -> None:
         process.wait()
 
 
-def purge_queue(queue: str) -> None:
-    """Drop the messages waiting in ``queue``: left by an earlier,
-    interrupted run, they would run against this one."""
-    from bzpeer.celery import app
-
-    with app.connection_for_write() as conn:
-        conn.default_channel.queue_purge(queue)
-
-
 @pytest.fixture(scope="session")
 def celery_worker_process(django_db_setup, django_db_blocker):
     """A real Celery worker in its own process, consuming the test queue on
@@ -106,14 +107,58 @@ def celery_worker_process(django_db_setup, django_db_blocker):
     from django.conf import settings
 
     queue = settings.CELERY_TASK_DEFAULT_QUEUE
-    purge_queue(queue)
+    hostname = f"bzpeer-test-{os.getpid()}@{socket.gethostname()}"
+    purge(queue)  # left by an earlier, interrupted run
     process = start_celery_worker(
-        queue=queue,
-        hostname=f"bzpeer-test-{os.getpid()}@{socket.gethostname()}",
-        log=ARTIFACTS / "celery-worker.log",
+        queue=queue, hostname=hostname, log=ARTIFACTS / "celery-worker.log"
     )
+    _SESSION_WORKERS.add(hostname)
     yield process
+    _SESSION_WORKERS.discard(hostname)
     stop_celery_worker(process)
+
+
+@contextmanager
+def session_worker_paused(queue: str) -> Iterator[None]:
+    """Have the session's real worker, when an earlier test started it, stop
+    taking messages from ``queue`` (Celery's ``cancel_consumer``) for the
+    duration, then consume it again (``add_consumer``)."""
+    from bzpeer.celery import app
+
+    hostnames = sorted(_SESSION_WORKERS)
+    if not hostnames:
+        yield
+        return
+    replies = app.control.cancel_consumer(
+        queue, destination=hostnames, reply=True, timeout=30
+    )
+    assert len(replies) == len(hostnames), f"no answer from {hostnames}: {replies}"
+    time.sleep(_BRPOP_SETTLE_SECONDS)
+    try:
+        yield
+    finally:
+        replies = app.control.add_consumer(
+            queue, destination=hostnames, reply=True, timeout=30
+        )
+        assert len(replies) == len(hostnames), f"no answer: {replies}"
+
+
+@pytest.fixture
+def task_queue() -> Iterator[str]:
+    """The name of the test broker's task queue (``CELERY_TASK_DEFAULT_QUEUE``),
+    emptied, with no worker taking from it: the messages the test enqueues
+    wait there to be read (``tests.brokers.queued_tasks``). Emptied again
+    after the test, so the session's real worker never runs them against
+    another test's data."""
+    from django.conf import settings
+
+    queue = settings.CELERY_TASK_DEFAULT_QUEUE
+    with session_worker_paused(queue):
+        purge(queue)
+        try:
+            yield queue
+        finally:
+            purge(queue)
 
 
 @pytest.fixture

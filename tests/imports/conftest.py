@@ -1,12 +1,15 @@
 """Fixtures of the import-run tests: runs in each state, staff users, and the
-tasks' messages captured instead of sent."""
+tasks' messages read from the real broker."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 import factory
 import pytest
 from django.contrib.auth.models import Permission
 
+from tests.brokers import QueuedTask, queued_tasks
 from tests.factories import UserFactory
 from works.models import ImportRun
 
@@ -51,33 +54,21 @@ def operator(client):
 
 
 @pytest.fixture
-def enqueued(monkeypatch) -> list[tuple[str, tuple, dict]]:
-    """Messages of the import tasks, captured instead of sent to the broker:
-    (task name, args, kwargs)."""
-    from works.tasks import (
-        live_import_task,
-        researchers_refresh_task,
-        snapshot_load_task,
-    )
-
-    messages: list[tuple[str, tuple, dict]] = []
-    for task in (live_import_task, snapshot_load_task, researchers_refresh_task):
-        monkeypatch.setattr(
-            task,
-            "delay",
-            lambda *args, _name=task.name, **kwargs: messages.append(
-                (_name, args, kwargs)
-            ),
-        )
-    return messages
+def enqueued(task_queue) -> Callable[[], list[QueuedTask]]:
+    """Read what the test sent to the real broker: the task messages waiting
+    in the (emptied, unconsumed) test queue, oldest first, as (task name,
+    args, kwargs)."""
+    return lambda: queued_tasks(task_queue)
 
 
 @pytest.fixture
-def trust_enqueued(monkeypatch) -> list[list[int]]:
-    """Chunks of researcher ids handed to the trust recompute task, captured
-    instead of sent to the broker."""
+def trust_enqueued(task_queue) -> Callable[[], list[list[int]]]:
+    """Read the chunks of researcher ids sent to the trust recompute task:
+    its messages waiting in the test queue on the real broker, oldest first."""
     from profiles.tasks import researcher_trust_recompute
 
-    calls: list[list[int]] = []
-    monkeypatch.setattr(researcher_trust_recompute, "delay", calls.append)
-    return calls
+    return lambda: [
+        args[0]
+        for name, args, _ in queued_tasks(task_queue)
+        if name == researcher_trust_recompute.name
+    ]

@@ -163,7 +163,7 @@ def test_starting_an_import_makes_a_pending_run_and_enqueues_it(
         parameters,
         ImportRun.Status.PENDING,
     )
-    assert enqueued == [("works.live_import", (run.pk,), {})]
+    assert enqueued() == [("works.live_import", (run.pk,), {})]
     assert response.status_code == 302
     assert response["Location"] == change_url(run)
     assert messages_of(response) == [
@@ -233,7 +233,7 @@ def test_invalid_input_is_a_form_error_and_starts_nothing(
     assert 'class="errornote"' in page
     assert "<script>" not in response.content.decode()
     assert ImportRun.objects.count() == 0
-    assert enqueued == []
+    assert enqueued() == []
 
 
 def test_a_non_staff_user_is_sent_to_the_admin_login(client, enqueued):
@@ -246,7 +246,7 @@ def test_a_non_staff_user_is_sent_to_the_admin_login(client, enqueued):
         assert response.status_code == 302
         assert response["Location"].startswith("/admin/login/")
     assert ImportRun.objects.count() == 0
-    assert enqueued == []
+    assert enqueued() == []
 
 
 def test_staff_without_the_add_permission_may_not_start(client, enqueued):
@@ -255,7 +255,7 @@ def test_staff_without_the_add_permission_may_not_start(client, enqueued):
     assert client.get(START).status_code == 403
     assert client.post(START, {"openalex_ids": "A5023888391"}).status_code == 403
     assert ImportRun.objects.count() == 0
-    assert enqueued == []
+    assert enqueued() == []
 
 
 def test_a_post_without_the_csrf_token_is_refused(operator, enqueued):
@@ -266,7 +266,7 @@ def test_a_post_without_the_csrf_token_is_refused(operator, enqueued):
 
     assert response.status_code == 403
     assert ImportRun.objects.count() == 0
-    assert enqueued == []
+    assert enqueued() == []
 
 
 # --- resume and re-run --------------------------------------------------------
@@ -280,7 +280,7 @@ def test_resume_enqueues_a_failed_run_from_its_checkpoint(
     with django_capture_on_commit_callbacks(execute=True):
         response = run_action(client, "resume_runs", run)
 
-    assert enqueued == [("works.live_import", (run.pk,), {})]
+    assert enqueued() == [("works.live_import", (run.pk,), {})]
     assert response["Location"] == change_url(run)
     assert messages_of(response) == [f"Import run {run.pk} queued to resume."]
     # The run itself is the worker's to change.
@@ -299,7 +299,7 @@ def test_resume_enqueues_a_snapshot_run_with_its_path(
     with django_capture_on_commit_callbacks(execute=True):
         run_action(client, "resume_runs", run)
 
-    assert enqueued == [
+    assert enqueued() == [
         (
             "works.snapshot_load",
             ("/data/openalex",),
@@ -345,7 +345,7 @@ def test_resume_refuses_succeeded_runs_and_runs_loading_now(
         with django_capture_on_commit_callbacks(execute=True):
             response = run_action(client, "resume_runs", done, loading, stale)
 
-    assert enqueued == [("works.live_import", (stale.pk,), {})]
+    assert enqueued() == [("works.live_import", (stale.pk,), {})]
     assert messages_of(response) == [
         f"Not resumed: run {done.pk} has already succeeded.",
         f"Not resumed: run {loading.pk} is being loaded right now.",
@@ -368,7 +368,7 @@ def test_rerun_makes_a_new_pending_run_with_the_same_parameters(
         ImportRun.Status.PENDING,
     )
     assert (new_run.created_count, new_run.checkpoint) == (0, {})
-    assert enqueued == [("works.live_import", (new_run.pk,), {})]
+    assert enqueued() == [("works.live_import", (new_run.pk,), {})]
     assert response["Location"] == change_url(new_run)
 
 
@@ -381,7 +381,7 @@ def test_a_snapshot_run_is_not_re_run(
         response = run_action(client, "rerun_runs", run)
 
     assert ImportRun.objects.count() == 1
-    assert enqueued == []
+    assert enqueued() == []
     assert messages_of(response) == [
         f"Not re-run: run {run.pk} is a openalex-snapshot run; "
         "only live imports re-run."
@@ -427,7 +427,7 @@ def test_actions_need_their_permission(
     assert list(ImportRun.objects.values_list("id", "status")) == [
         (run.pk, ImportRun.Status.FAILED)
     ]
-    assert enqueued == []
+    assert enqueued() == []
 
 
 def test_a_non_staff_user_cannot_run_actions(client, enqueued):
@@ -438,4 +438,4 @@ def test_a_non_staff_user_cannot_run_actions(client, enqueued):
 
     assert response.status_code == 302
     assert response["Location"].startswith("/admin/login/")
-    assert enqueued == []
+    assert enqueued() == []

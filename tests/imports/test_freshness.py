@@ -13,7 +13,6 @@ from django.utils import timezone
 
 from bzpeer.celery import app
 from profiles.models import Researcher
-from profiles.tasks import researcher_trust_recompute
 from tests.factories import ClaimedResearcherFactory, ResearcherFactory
 from tests.openalex_api.conftest import (
     PRIEM,
@@ -91,7 +90,7 @@ def test_a_refresh_is_an_openalex_run_of_the_due_authors_enqueued_after_commit(
 
     with django_capture_on_commit_callbacks() as callbacks:
         run = freshness.researchers_refresh(now=NOW)
-        assert enqueued == []  # nothing is sent before the run is committed
+        assert enqueued() == []  # nothing is sent before the run is committed
     for callback in callbacks:
         callback()
 
@@ -100,7 +99,7 @@ def test_a_refresh_is_an_openalex_run_of_the_due_authors_enqueued_after_commit(
         ImportRun.Status.PENDING,
         {"authors": [first.openalex_id, second.openalex_id], "refresh": True},
     )
-    assert enqueued == [("works.live_import", (run.pk,), {})]
+    assert enqueued() == [("works.live_import", (run.pk,), {})]
 
 
 def test_a_refresh_waits_while_the_previous_one_is_going(
@@ -114,7 +113,7 @@ def test_a_refresh_waits_while_the_previous_one_is_going(
         assert freshness.researchers_refresh(now=NOW) is None
 
     assert list(ImportRun.objects.values_list("id", flat=True)) == [previous.pk]
-    assert enqueued == [("works.live_import", (previous.pk,), {})]
+    assert enqueued() == [("works.live_import", (previous.pk,), {})]
 
 
 def test_a_lost_refresh_run_no_longer_holds_the_next_back(
@@ -136,7 +135,10 @@ def test_a_lost_refresh_run_no_longer_holds_the_next_back(
 
     assert following is not None
     assert following.parameters == lost.parameters
-    assert enqueued[-1] == ("works.live_import", (following.pk,), {})
+    assert enqueued() == [
+        ("works.live_import", (lost.pk,), {}),
+        ("works.live_import", (following.pk,), {}),
+    ]
 
 
 def test_nothing_due_starts_nothing(enqueued, django_capture_on_commit_callbacks):
@@ -148,7 +150,7 @@ def test_nothing_due_starts_nothing(enqueued, django_capture_on_commit_callbacks
         assert researchers_refresh_task() is None
 
     assert ImportRun.objects.count() == 0
-    assert enqueued == []
+    assert enqueued() == []
 
 
 def test_the_task_returns_the_run_it_started(
@@ -161,10 +163,10 @@ def test_the_task_returns_the_run_it_started(
 
     run = ImportRun.objects.get(pk=run_id)
     assert run.parameters["authors"] == [researcher.openalex_id]
-    assert enqueued == [("works.live_import", (run_id,), {})]
+    assert enqueued() == [("works.live_import", (run_id,), {})]
 
 
-def test_beat_schedules_the_refresh_hourly_and_the_view_flush_every_five_minutes():
+def test_beat_schedules_the_refresh_the_view_flush_and_the_sweep():
     app.loader.import_default_modules()  # what beat and a worker do first
     schedule = app.conf.beat_schedule
     scheduler = Scheduler(app=app, lazy=True)
@@ -173,6 +175,7 @@ def test_beat_schedules_the_refresh_hourly_and_the_view_flush_every_five_minutes
     assert {entry.task for entry in scheduler.schedule.values()} == {
         "works.researchers_refresh",
         "profiles.researcher_views_flush",
+        "works.import_runs_sweep",
     }
     for entry in scheduler.schedule.values():
         assert entry.task in app.tasks  # a registered task, not a typo
@@ -180,6 +183,7 @@ def test_beat_schedules_the_refresh_hourly_and_the_view_flush_every_five_minutes
     assert (refresh.minute, refresh.hour) == ({17}, set(range(24)))
     flush = schedule["researcher-views-flush"]["schedule"]
     assert flush == timedelta(minutes=5)
+    assert schedule["import-runs-sweep"]["schedule"] == timedelta(minutes=10)
 
 
 # --- a refresh run, imported -------------------------------------------------
@@ -202,17 +206,15 @@ def priem_on_openalex(settings) -> Iterator[OpenAlexReplay]:
 # with the run's start, which one test-wide transaction would blur.
 @pytest.mark.django_db(transaction=True)
 def test_a_refresh_run_refetches_the_researcher_and_then_recomputes_trust(
-    priem_on_openalex, enqueued, monkeypatch
+    priem_on_openalex, enqueued, trust_enqueued
 ):
     stale = ClaimedResearcherFactory(
         openalex_id=PRIEM, display_name="J. Priem (old)", fetched_at=fetched(30)
     )
     ResearcherFactory(fetched_at=fetched(1))  # fresh: not refreshed
-    trust_enqueued: list[list[int]] = []
-    monkeypatch.setattr(researcher_trust_recompute, "delay", trust_enqueued.append)
 
     run = freshness.researchers_refresh()
-    assert enqueued == [("works.live_import", (run.pk,), {})]
+    assert enqueued() == [("works.live_import", (run.pk,), {})]
     live_import_task(run.pk)  # what the worker does with the message
 
     run.refresh_from_db()
@@ -221,6 +223,6 @@ def test_a_refresh_run_refetches_the_researcher_and_then_recomputes_trust(
     assert refreshed.display_name == "Jason Priem"
     assert refreshed.fetched_at > NOW
     assert refreshed.is_claimed  # the import refreshes the record, not its claim
-    assert stale.pk in {pk for chunk in trust_enqueued for pk in chunk}
+    assert stale.pk in {pk for chunk in trust_enqueued() for pk in chunk}
     # Fetched now: the next tick has nobody left to refresh.
     assert freshness.researchers_refresh() is None

@@ -4,6 +4,9 @@ twice, nothing lost when the UPDATE fails."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import pytest
 from django.core.cache import cache
 from django.db import DatabaseError, connection
@@ -81,22 +84,51 @@ def test_views_of_a_deleted_researcher_are_dropped():
     assert popularity.researcher_views_pending() == {}
 
 
-def test_a_failed_update_gives_the_views_back_for_the_next_flush(monkeypatch):
+@contextmanager
+def researcher_updates_refused() -> Iterator[None]:
+    """PostgreSQL itself refuses every UPDATE of the researchers' table (a
+    trigger raising an error) for the duration; DDL is transactional, so the
+    test's transaction rolls it back in any case."""
+    table = Researcher._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE FUNCTION test_refuse_update() RETURNS trigger"
+            " LANGUAGE plpgsql AS"
+            " $$ BEGIN RAISE EXCEPTION 'updates refused by the test'; END $$"
+        )
+        cursor.execute(
+            f"CREATE TRIGGER test_refuse_update BEFORE UPDATE ON {table}"
+            " FOR EACH STATEMENT EXECUTE FUNCTION test_refuse_update()"
+        )
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(f"DROP TRIGGER test_refuse_update ON {table}")
+            cursor.execute("DROP FUNCTION test_refuse_update()")
+
+
+def test_a_failed_update_gives_the_views_back_for_the_next_flush():
     researcher = ResearcherFactory()
     popularity.researcher_view_record(researcher_id=researcher.pk)
     popularity.researcher_view_record(researcher_id=researcher.pk)
 
-    def fail(views):
-        # A view counted while the flush runs goes to a new hash, kept too.
-        popularity.researcher_view_record(researcher_id=researcher.pk)
-        raise DatabaseError("connection lost")
+    def view_counted_meanwhile(execute, sql, params, many, context):
+        # A view counted while the flush runs goes to a new hash, kept too:
+        # one is counted just before the flush's UPDATE reaches PostgreSQL.
+        if sql.startswith("UPDATE"):
+            popularity.researcher_view_record(researcher_id=researcher.pk)
+        return execute(sql, params, many, context)
 
-    with monkeypatch.context() as patched:
-        patched.setattr(popularity, "_add_views", fail)
-        with pytest.raises(DatabaseError):
-            popularity.researcher_views_flush()
+    with (
+        researcher_updates_refused(),
+        connection.execute_wrapper(view_counted_meanwhile),
+        pytest.raises(DatabaseError, match="updates refused by the test"),
+    ):
+        popularity.researcher_views_flush()
 
     assert popularity.researcher_views_pending() == {researcher.pk: 3}
+    assert cache._cache.get_client().keys("*researcher-views:flushing*") == []
     assert view_counts(researcher) == [0]
     assert popularity.researcher_views_flush() == 1
     assert view_counts(researcher) == [3]

@@ -9,7 +9,6 @@ after its visibility timeout (hours)."""
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import socket
@@ -19,15 +18,15 @@ from collections.abc import Callable, Iterator
 from itertools import count
 
 import pytest
-import redis
 from django.conf import settings
 from django.db import connection
 from django.db.models import Count
 
+from bzpeer.celery import app
 from tests.arxiv.server import ArxivServer, entries_with_distinct_ids, entry_id
+from tests.brokers import forget_unacknowledged, purge
 from tests.conftest import (
     ARTIFACTS,
-    purge_queue,
     start_celery_worker,
     stop_celery_worker,
     worker_database_url,
@@ -120,21 +119,12 @@ class Workers:
         wait_for(lambda: sessions() == 0, what="the dead worker's session to end")
 
     def stop_all(self) -> None:
+        """Stop the workers and empty their queue, dropping the killed
+        worker's unacknowledged message too."""
         for process in self.started:
             stop_celery_worker(process)
-        purge_queue(self.queue)
-        self._forget_unacknowledged()
-
-    def _forget_unacknowledged(self) -> None:
-        """Drop the killed worker's unacknowledged message from the broker:
-        restored after the visibility timeout, it would land in a later
-        test session."""
-        client = redis.Redis.from_url(settings.CELERY_BROKER_URL)
-        for tag, raw in client.hgetall("unacked").items():
-            _, _, routing_key = json.loads(raw)
-            if routing_key == self.queue:
-                client.hdel("unacked", tag)
-                client.zrem("unacked_index", tag)
+        purge(self.queue)
+        forget_unacknowledged(self.queue)
 
 
 @pytest.fixture
@@ -146,19 +136,22 @@ def arxiv_server() -> Iterator[ArxivServer]:
 
 
 @pytest.fixture
-def workers(transactional_db, arxiv_server, monkeypatch) -> Iterator[Workers]:
+def workers(transactional_db, arxiv_server) -> Iterator[Workers]:
     """Start Celery workers (``workers.start()``) that import from the
     local arXiv server; all are stopped, and their queue emptied, after.
-    ``works.live_import`` messages sent from the test go to their queue."""
+    ``works.live_import`` messages sent from the test (the admin's Resume
+    included) go to their queue: a Celery task route, for the test's
+    duration."""
     pool = Workers(arxiv_server.url)
-    purge_queue(pool.queue)
-    monkeypatch.setattr(
-        live_import_task,
-        "delay",
-        lambda *args: live_import_task.apply_async(args, queue=pool.queue),
-    )
-    yield pool
-    pool.stop_all()
+    purge(pool.queue)
+    routes = app.conf.task_routes
+    # conf.update, not an assignment: it has Celery rebuild its router.
+    app.conf.update(task_routes={live_import_task.name: {"queue": pool.queue}})
+    try:
+        yield pool
+    finally:
+        app.conf.update(task_routes=routes)
+        pool.stop_all()
 
 
 def authors_per_paper(entries: list[str]) -> dict[str, int]:
@@ -172,7 +165,7 @@ def test_a_run_killed_with_its_worker_resumes_and_stores_every_paper_once(
         source="arxiv", parameters={"query": "all:testing", "page_size": PAGE_SIZE}
     )
     first = workers.start()
-    live_import_task.delay(run.pk)
+    live_import_task.apply_async(args=[run.pk], queue=workers.queue)
 
     wait_for(lambda: run_row(run).progress_done >= 1, what="the first page")
     first.kill()  # SIGKILL: no chance to record anything on the run

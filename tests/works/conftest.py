@@ -14,10 +14,13 @@ import copy
 import gzip
 import json
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from django.db import connection
+
+from tests.brokers import queued_tasks
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "openalex"
 AUTHOR_2023_GZ = FIXTURES / "snapshot" / "authors_updated_date=2023-04-21_part_000.gz"
@@ -163,11 +166,16 @@ def catalog_digest() -> dict[str, tuple[int, str]]:
 
 
 @pytest.fixture
-def trust_enqueued(monkeypatch) -> list[list[int]]:
-    """Chunks of researcher ids handed to the trust recompute task, captured
-    instead of sent to the broker."""
+def trust_enqueued(task_queue) -> Callable[[], list[list[int]]]:
+    """Read the chunks of researcher ids sent to the trust recompute task: its
+    messages waiting in the test queue on the real broker (emptied, and not
+    consumed while the test runs), oldest first. They are sent when the
+    enqueuing transaction commits: the tests using this commit
+    (``transactional_db``)."""
     from profiles.tasks import researcher_trust_recompute
 
-    calls: list[list[int]] = []
-    monkeypatch.setattr(researcher_trust_recompute, "delay", calls.append)
-    return calls
+    return lambda: [
+        args[0]
+        for name, args, _ in queued_tasks(task_queue)
+        if name == researcher_trust_recompute.name
+    ]

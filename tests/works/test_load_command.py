@@ -8,6 +8,8 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from profiles.models import Researcher
+from profiles.tasks import researcher_trust_recompute
+from tests.brokers import purge, queued_tasks
 from tests.factories import UserFactory
 from tests.works.conftest import WORKS, work_state_of_oa, write_part
 from works import tasks
@@ -46,7 +48,7 @@ def test_the_command_prints_a_summary_and_queues_trust(snapshot_root, trust_enqu
         "total              14        0          0         0",
         "Trust queued for recompute for 2 researcher(s).",
     ]
-    assert trust_enqueued == [researcher_ids()]
+    assert trust_enqueued() == [researcher_ids()]
 
 
 def test_the_command_lists_the_first_rejections(snapshot_root, trust_enqueued):
@@ -59,6 +61,7 @@ def test_the_command_lists_the_first_rejections(snapshot_root, trust_enqueued):
         f"  {WORKS}:3  record is not a JSON object",
         "Trust queued for recompute for 0 researcher(s).",
     ]
+    assert trust_enqueued() == []
 
 
 def test_the_command_refuses_a_missing_path(tmp_path):
@@ -80,6 +83,7 @@ def test_the_command_resumes_a_run(snapshot_root, trust_enqueued):
     assert first_line == f"Import run {run.pk} (openalex-snapshot): succeeded"
     run.refresh_from_db()
     assert run.created_count == 14
+    assert trust_enqueued() == [researcher_ids()]
 
 
 def test_the_command_recomputes_trust_in_process_on_request(
@@ -87,7 +91,7 @@ def test_the_command_recomputes_trust_in_process_on_request(
 ):
     output = run_command(snapshot_root, "--sync-trust")
     assert "Trust recomputed for 2 researcher(s)." in output
-    assert trust_enqueued == []
+    assert trust_enqueued() == []
     assert not Researcher.objects.filter(trust_computed_at__isnull=True).exists()
 
 
@@ -100,6 +104,7 @@ def test_one_entity_of_a_root_and_the_sample_flag(snapshot_root, trust_enqueued)
         "sample": True,
         "entity": "topics",
     }
+    assert trust_enqueued() == []
 
 
 def test_trust_is_queued_for_touched_researchers_in_chunks(
@@ -107,7 +112,7 @@ def test_trust_is_queued_for_touched_researchers_in_chunks(
 ):
     first = snapshot_load(path=snapshot_root, progress=False)
     assert snapshot_trust_refresh(run=first, chunk_size=1) == 2
-    assert trust_enqueued == [[researcher_id] for researcher_id in researcher_ids()]
+    assert trust_enqueued() == [[researcher_id] for researcher_id in researcher_ids()]
 
     unchanged = snapshot_load(path=snapshot_root, progress=False)
     assert list(snapshot_touched_researcher_ids(run=unchanged)) == []
@@ -122,29 +127,40 @@ def test_trust_is_queued_for_touched_researchers_in_chunks(
 
 
 def test_the_task_loads_in_slices_and_then_queues_trust(
-    snapshot_root, trust_enqueued, monkeypatch
+    snapshot_root, task_queue, settings
 ):
-    requeued = []
-    monkeypatch.setattr(tasks, "TIME_BUDGET_SECONDS", 0)
-    monkeypatch.setattr(
-        tasks.snapshot_load_task,
-        "delay",
-        lambda *args, **kwargs: requeued.append((args, kwargs)),
-    )
+    # No time: each slice writes one batch, then re-enqueues the next slice.
+    settings.IMPORT_TASK_TIME_BUDGET = 0
 
     run_id = tasks.snapshot_load_task(str(snapshot_root))
 
     assert ImportRun.objects.get(pk=run_id).status == ImportRun.Status.RUNNING
-    assert requeued == [((str(snapshot_root),), {"run_id": run_id, "sample": False})]
-    while ImportRun.objects.get(pk=run_id).status == ImportRun.Status.RUNNING:
-        tasks.snapshot_load_task(str(snapshot_root), run_id=run_id)
+    next_slice = (
+        tasks.snapshot_load_task.name,
+        (str(snapshot_root),),
+        {"run_id": run_id, "sample": False},
+    )
+    assert queued_tasks(task_queue) == [next_slice]
+    # Act as the worker: take each re-enqueued message and run it, until the
+    # run is done and no slice is left in the queue.
+    slices = 1
+    while (queued := queued_tasks(task_queue)) == [next_slice]:
+        purge(task_queue)
+        assert slices < 50, "the slices never end"
+        _, args, kwargs = queued[0]
+        assert tasks.snapshot_load_task(*args, **kwargs) == run_id
+        slices += 1
     run = ImportRun.objects.get(pk=run_id)
     assert (run.status, run.created_count) == (ImportRun.Status.SUCCEEDED, 14)
-    assert trust_enqueued == [researcher_ids()]
+    assert slices > 1
+    # The last slice queued the trust recompute, and nothing else.
+    trust = (researcher_trust_recompute.name, (researcher_ids(),), {})
+    assert queued_tasks(task_queue) == [trust]
     # A redelivered message for the finished run does nothing.
     assert tasks.snapshot_load_task(str(snapshot_root), run_id=run_id) == run_id
     assert ImportRun.objects.count() == 1
     assert tasks.snapshot_load_task(str(snapshot_root), run_id=999) == 999
+    assert queued_tasks(task_queue) == [trust]
 
 
 @pytest.fixture
