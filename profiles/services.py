@@ -227,6 +227,8 @@ def _merge_record(*, old: Researcher, survivor: Researcher) -> None:
     )
     if survivor.affiliation_id is None:
         survivor.affiliation_id = old.affiliation_id
+    # Views of either address were views of this person (refresh order).
+    survivor.view_count += old.view_count
     if survivor.orcid is None and old.orcid:
         # Unique: the old row gives it up first.
         Researcher.objects.filter(pk=old.pk).update(orcid=None)
@@ -247,6 +249,7 @@ def _merge_record(*, old: Researcher, survivor: Researcher) -> None:
             "affiliation",
             "orcid",
             "display_name_alternatives",
+            "view_count",
             "updated_at",
         ]
     )

@@ -13,7 +13,7 @@ from datetime import datetime
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db import connection
+from django.db import connection, models
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -68,6 +68,8 @@ class EstimatedCountPaginator(Paginator):
 
 
 class LargeTableAdmin(admin.ModelAdmin):
+    # A URL typed without a scheme means https (Django 6's default already).
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     paginator = EstimatedCountPaginator
     show_full_result_count = False
     list_per_page = 50

@@ -10,9 +10,12 @@ busy or finished and returns quietly.
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
 
 from .importers.base import IMPORTERS, live_import_create, live_import_rerun
 from .ingest.runs import ImportRunBusy, import_run_lock
@@ -101,3 +104,34 @@ def live_import_start(*, source: str, parameters: dict[str, Any]) -> ImportRun:
         run = live_import_create(source=source, parameters=parameters)
         import_run_enqueue(run)
     return run
+
+
+# A run started this recently may simply not have been picked up yet.
+SWEEP_GRACE = timedelta(minutes=10)
+
+
+def import_runs_sweep(*, now: datetime | None = None) -> list[int]:
+    """Enqueue again every run left ``running`` that no process holds (its
+    worker was killed, its machine lost, its message dropped), and every run
+    still ``pending`` well after it was created; return their ids. Beat runs
+    this, so an interrupted import resumes without an operator. A run whose
+    next time slice merely waits in the queue gets a second message, which
+    finds it busy or finished and returns: harmless. Failed runs are left to
+    the operator (their reason may need a decision first)."""
+    now = now or timezone.now()
+    stale = ImportRun.objects.filter(
+        Q(status=ImportRun.Status.RUNNING, started_at__lt=now - SWEEP_GRACE)
+        | Q(status=ImportRun.Status.PENDING, created_at__lt=now - SWEEP_GRACE)
+    ).order_by("pk")
+    swept = []
+    for run in stale:
+        if run.source not in IMPORTERS and run.source != SNAPSHOT_SOURCE:
+            continue
+        if import_run_is_busy(run):
+            continue
+        try:
+            import_run_enqueue(run)
+        except RunNotResumable:
+            continue
+        swept.append(run.pk)
+    return swept

@@ -28,6 +28,7 @@ from .ingest.runs import (
     OUTCOMES,
     PlannerStatistics,
     TimeBudget,
+    catalog_write_lock,
     import_run_fail,
     import_run_lock,
     import_run_record_batch,
@@ -131,6 +132,7 @@ def _load_file(
             return False  # this batch was read, not written: the next slice's
         records += batch.size
         with transaction.atomic():
+            catalog_write_lock()
             result = upsert_records(batch.records)
             run.checkpoint.update(
                 file=part.relative, lines_done=batch.last_line, records_done=records

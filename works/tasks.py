@@ -5,7 +5,9 @@ from __future__ import annotations
 import logging
 
 from celery import shared_task
+from django.conf import settings
 
+from .dispatch import import_runs_sweep
 from .freshness import researchers_refresh
 from .importers.base import live_import_execute
 from .ingest.runs import ImportRunBusy
@@ -14,10 +16,11 @@ from .services import snapshot_load, snapshot_trust_refresh
 
 logger = logging.getLogger(__name__)
 
-# Each invocation works this long, then re-enqueues itself from the run's
-# checkpoint: under the soft time limit (30 min) and far under the broker's
-# visibility timeout, so an acked-late task is never redelivered while it runs.
-TIME_BUDGET_SECONDS = 20 * 60
+# Each invocation of an import task works settings.IMPORT_TASK_TIME_BUDGET
+# seconds (20 min), then re-enqueues itself from the run's checkpoint: under the
+# soft time limit (30 min) and far under the broker's visibility timeout, so an
+# acked-late task is never redelivered while it runs. A setting read at each
+# call rather than a constant, so a test can shorten it (``settings`` fixture).
 
 
 @shared_task(name="works.snapshot_load", acks_late=True)
@@ -28,10 +31,10 @@ def snapshot_load_task(
     entity: str | None = None,
 ) -> int | None:
     """Load the OpenAlex snapshot at ``path`` (as ``works.services.snapshot_load``,
-    ``entity`` limiting it to one entity) for at most ``TIME_BUDGET_SECONDS``,
-    then re-enqueue itself with the run's id until the run is done; on success
-    enqueue the trust recompute of the researchers it touched. Returns the run
-    id.
+    ``entity`` limiting it to one entity) for at most
+    ``settings.IMPORT_TASK_TIME_BUDGET`` seconds, then re-enqueue itself with
+    the run's id until the run is done; on success enqueue the trust recompute
+    of the researchers it touched. Returns the run id.
 
     Idempotent: a redelivered message resumes the run from its checkpoint, and
     one for a run already finished, deleted, or being loaded by another
@@ -48,7 +51,7 @@ def snapshot_load_task(
             sample=sample,
             entity=entity,
             progress=False,
-            time_budget=TIME_BUDGET_SECONDS,
+            time_budget=settings.IMPORT_TASK_TIME_BUDGET,
         )
     except ImportRunBusy:
         # A redelivered message while the first delivery still loads: that
@@ -68,9 +71,9 @@ def snapshot_load_task(
 @shared_task(name="works.live_import", acks_late=True)
 def live_import_task(run_id: int) -> int:
     """Run the live import ``run_id`` (as ``works.importers.base.live_import_execute``)
-    for at most ``TIME_BUDGET_SECONDS``, then re-enqueue itself until the run is
-    done. Requests answered 429 / 5xx are retried with backoff inside, honouring
-    Retry-After, at the rate shared by every worker.
+    for at most ``settings.IMPORT_TASK_TIME_BUDGET`` seconds, then re-enqueue
+    itself until the run is done. Requests answered 429 / 5xx are retried with
+    backoff inside, honouring Retry-After, at the rate shared by every worker.
 
     Idempotent: a redelivered message (worker killed) resumes the run from its
     checkpoint; one for a run finished, deleted, or being run by another
@@ -79,7 +82,9 @@ def live_import_task(run_id: int) -> int:
     if run is None or run.status == ImportRun.Status.SUCCEEDED:
         return run_id
     try:
-        run = live_import_execute(run, progress=False, time_budget=TIME_BUDGET_SECONDS)
+        run = live_import_execute(
+            run, progress=False, time_budget=settings.IMPORT_TASK_TIME_BUDGET
+        )
     except ImportRunBusy:
         logger.info("import run %s is being run elsewhere", run_id)
         return run_id
@@ -101,3 +106,11 @@ def researchers_refresh_task() -> int | None:
     delivery started still pending or running, and starts nothing."""
     run = researchers_refresh()
     return run.pk if run is not None else None
+
+
+@shared_task(name="works.import_runs_sweep", acks_late=True)
+def import_runs_sweep_task() -> list[int]:
+    """Enqueue again the import runs left running by a lost worker, and runs
+    pending long after they were created (``works.dispatch.import_runs_sweep``);
+    return their ids. Run by beat. Idempotent: a run enqueued twice runs once."""
+    return import_runs_sweep()

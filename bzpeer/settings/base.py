@@ -96,8 +96,6 @@ LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
-# Django 6 behaviour now: a URL typed without a scheme means https.
-FORMS_URLFIELD_ASSUME_HTTPS = True
 
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
@@ -111,6 +109,9 @@ STORAGES = {
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL)
 CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND", default=REDIS_URL)
 CELERY_TASK_ACKS_LATE = True
+# A task whose worker process dies (OOM killer, hard time limit) goes back to
+# the queue instead of being acknowledged as done.
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SOFT_TIME_LIMIT = 30 * 60
 CELERY_TASK_TIME_LIMIT = 35 * 60
@@ -125,6 +126,11 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "works.researchers_refresh",
         "schedule": crontab(minute=17),
     },
+    # Resume import runs whose worker was lost (works.dispatch).
+    "import-runs-sweep": {
+        "task": "works.import_runs_sweep",
+        "schedule": timedelta(minutes=10),
+    },
     # Fold the profile views counted in Redis into the database.
     "researcher-views-flush": {
         "task": "profiles.researcher_views_flush",
@@ -138,6 +144,8 @@ OPENALEX_EMAIL = env("OPENALEX_EMAIL", default="")
 OPENALEX_API_KEY = env("OPENALEX_API_KEY", default="")
 # Seconds between two requests to a source, shared by every worker (Redis).
 OPENALEX_MIN_INTERVAL = env.float("OPENALEX_MIN_INTERVAL", default=0.1)
+# Where the sources' shared schedules live (one Redis for every worker).
+RATE_LIMIT_REDIS_URL = env("RATE_LIMIT_REDIS_URL", default=REDIS_URL)
 ARXIV_API_URL = env("ARXIV_API_URL", default="https://export.arxiv.org/api/query")
 # arXiv asks for one request every 3 seconds.
 ARXIV_MIN_INTERVAL = env.float("ARXIV_MIN_INTERVAL", default=3.0)
@@ -147,6 +155,10 @@ IMPORT_MAX_ATTEMPTS = env.int("IMPORT_MAX_ATTEMPTS", default=3)
 IMPORT_BACKOFF_SECONDS = env.float("IMPORT_BACKOFF_SECONDS", default=2.0)
 IMPORT_MAX_WAIT_SECONDS = env.float("IMPORT_MAX_WAIT_SECONDS", default=120.0)
 IMPORT_HTTP_TIMEOUT = env.float("IMPORT_HTTP_TIMEOUT", default=30.0)
+# Seconds an import task (a snapshot slice, a live import) works before it
+# re-enqueues itself from its run's checkpoint: under CELERY_TASK_SOFT_TIME_LIMIT
+# and far under the broker's visibility timeout (works.tasks).
+IMPORT_TASK_TIME_BUDGET = env.float("IMPORT_TASK_TIME_BUDGET", default=20 * 60)
 # Researchers whose source record was fetched longer ago are refreshed.
 REFRESH_AFTER_DAYS = env.int("REFRESH_AFTER_DAYS", default=7)
 # How many researchers one refresh run (one beat tick) re-imports at most.

@@ -28,3 +28,6 @@ OPENALEX_MIN_INTERVAL = 0.0
 ARXIV_MIN_INTERVAL = env.float("ARXIV_MIN_INTERVAL", default=0.0)
 IMPORT_BACKOFF_SECONDS = 0.01
 IMPORT_MAX_WAIT_SECONDS = 0.05
+# The sources' schedules in the test cache's Redis database, emptied before
+# every test, never the development one.
+RATE_LIMIT_REDIS_URL = CACHES["default"]["LOCATION"]  # noqa: F405

@@ -56,8 +56,39 @@ def test_a_429_then_200_is_retried_after_the_wait_retry_after_asks():
     sleeps = []
 
     assert _caller(sleeps).call(_get, what="the items") == {"ok": True}
-    assert sleeps == [7.0]
+    assert sleeps == [pytest.approx(7.0, abs=0.1)]
     assert len(responses.calls) == 2
+
+
+@responses.activate
+def test_retry_after_holds_every_worker_of_the_source():
+    source = f"test-{uuid.uuid4().hex}"
+    responses.get(URL, status=429, headers={"Retry-After": "30"})
+    responses.get(URL, json={"ok": True})
+    first = SourceCaller(source, interval=0, max_wait=300, sleep=[].append)
+    other_worker = RateLimiter(source, 0)
+
+    first.call(_get, what="the items")
+
+    # The schedule moved for everyone: another process's next request waits
+    # as long as the source asked.
+    assert other_worker.reserve() == pytest.approx(30, abs=0.5)
+    other_worker.client.delete(other_worker.key)
+
+
+@responses.activate
+def test_a_retry_after_longer_than_the_longest_wait_ends_the_call_at_once():
+    responses.get(URL, status=503, headers={"Retry-After": "86400"})
+    sleeps = []
+    caller = _caller(sleeps, max_wait=60)
+
+    with pytest.raises(SourceUnavailable) as failure:
+        caller.call(_get, what="the items")
+
+    assert caller.calls == 1 and sleeps == []
+    assert "asked to wait 86400 s" in failure.value.reason
+    assert "resume the run" in failure.value.reason
+    caller.limiter.client.delete(caller.limiter.key)
 
 
 @responses.activate
@@ -97,17 +128,6 @@ def test_a_refusal_is_not_retried():
 
     assert caller.calls == 1 and sleeps == []
     assert "HTTP 404" in failure.value.reason
-
-
-@responses.activate
-def test_waits_are_capped():
-    responses.get(URL, status=503, headers={"Retry-After": "86400"})
-    responses.get(URL, json={"ok": True})
-    sleeps = []
-
-    _caller(sleeps, max_wait=60).call(_get, what="the items")
-
-    assert sleeps == [60]
 
 
 def test_retry_after_reads_seconds_and_http_dates():

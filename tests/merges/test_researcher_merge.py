@@ -321,3 +321,14 @@ def test_an_old_author_record_of_a_merged_id_does_not_come_back():
     assert result.created == 0
     assert result.rejected == [(0, f"OpenAlex merged {OLD} into {NEW}")]
     assert list(Researcher.objects.values_list("pk", flat=True)) == [survivor.pk]
+
+
+def test_views_of_both_records_add_up_once():
+    ResearcherFactory(openalex_id=OLD, view_count=40)
+    survivor = ResearcherFactory(openalex_id=NEW, view_count=2)
+
+    merge()
+    merge()
+
+    survivor.refresh_from_db()
+    assert survivor.view_count == 42

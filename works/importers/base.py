@@ -26,6 +26,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.db import transaction
 from django.db.models.functions import Now
 from django.utils.module_loading import import_string
@@ -43,6 +44,7 @@ from works.ingest.records import (
 )
 from works.ingest.runs import (
     TimeBudget,
+    catalog_write_lock,
     import_run_fail,
     import_run_lock,
     import_run_record_batch,
@@ -117,7 +119,7 @@ class ImportContext:
 
     def store(
         self,
-        records: Iterable[Record],
+        records: Iterable[Record] | Callable[[], Iterable[Record]],
         *,
         checkpoint: dict[str, Any],
         locator: str,
@@ -134,16 +136,27 @@ class ImportContext:
         importer's own), and ``before`` inside it ahead of the upserts (a
         change the records depend on, e.g. a merge of researcher rows).
         ``locator`` names the page in the rejections of the upsert. Raises
-        ``StopSlice`` after committing when the time budget is spent."""
-        by_entity: dict[str, list[Record]] = defaultdict(list)
-        for record in records:
-            by_entity[ENTITY_OF[type(record)]].append(record)
+        ``StopSlice`` after committing when the time budget is spent.
+
+        ``records`` may be a callable that builds them: it is called inside
+        the transaction, after the catalog write lock is taken, so records
+        built from stored rows (an arXiv preprint filling an OpenAlex work)
+        read what no other import can change before they are written.
+
+        Pages of concurrent runs are written one at a time (a transaction
+        advisory lock): the upsert path picks row ids before it inserts, and
+        two runs inserting the same new work at once would otherwise fail on
+        its natural key. Fetching, the slow part, stays concurrent."""
         own: dict[str, list[Rejection]] = defaultdict(list)
         for rejection in rejections:
             own[rejection.entity].append(rejection)
         with transaction.atomic():
+            catalog_write_lock()
             if before is not None:
                 before()
+            by_entity: dict[str, list[Record]] = defaultdict(list)
+            for record in records() if callable(records) else records:
+                by_entity[ENTITY_OF[type(record)]].append(record)
             for entity in ENTITIES:
                 batch = by_entity.get(entity, [])
                 if not batch and not own.get(entity):
@@ -262,20 +275,26 @@ def live_import_execute(
         )
         try:
             importer(context)
-        except StopSlice:
+            # Inside the lock and before the run counts as succeeded: a
+            # finish that fails leaves the run failed, and resuming it (its
+            # checkpoint is at the end) runs the finish again.
+            live_import_finish(run, sync_trust=sync_trust)
+        except (StopSlice, SoftTimeLimitExceeded):
+            # The page in flight rolled back; the checkpoint is after the
+            # last committed one, where the next slice starts.
+            _save_progress_notes(run)
             return run
         except SourceError as exc:
             logger.error("import run %s failed: %s", run.pk, exc.reason)
-            _save_calls(run)
-            import_run_fail(run, exc.reason)
+            _fail(run, exc.reason, sync_trust=sync_trust)
             return run
         except Exception as exc:
             logger.exception("import run %s failed", run.pk)
-            _save_calls(run)
-            import_run_fail(run, f"{type(exc).__name__}: {exc}")
+            _fail(run, f"{type(exc).__name__}: {exc}", sync_trust=sync_trust)
             return run
         except BaseException:
             # Interrupted (Ctrl-C, worker shutdown): record it, then stop.
+            _save_progress_notes(run)
             import_run_fail(run, "interrupted")
             raise
         finally:
@@ -284,20 +303,37 @@ def live_import_execute(
             status=ImportRun.Status.SUCCEEDED, finished_at=Now(), calls=run.calls
         )
         run.refresh_from_db()
-    live_import_finish(run, sync_trust=sync_trust)
     return run
 
 
-def _save_calls(run: ImportRun) -> None:
-    """Calls made on a page that never committed still count."""
-    ImportRun.objects.filter(pk=run.pk).update(calls=run.calls)
+def _save_progress_notes(run: ImportRun) -> None:
+    """What the run learnt on a page that never committed still counts: its
+    calls, and its warnings (kept in the checkpoint)."""
+    warnings = run.checkpoint.get("warnings")
+    stored = ImportRun.objects.filter(pk=run.pk).values_list("checkpoint", flat=True)
+    checkpoint = dict(stored.first() or {})
+    if warnings:
+        checkpoint["warnings"] = warnings
+    ImportRun.objects.filter(pk=run.pk).update(calls=run.calls, checkpoint=checkpoint)
+
+
+def _fail(run: ImportRun, reason: str, *, sync_trust: bool) -> None:
+    """Mark the run failed with ``reason``, keeping its calls and warnings;
+    what its committed pages stored is grouped and its trust recomputed all
+    the same (a failed run may have stored most of an author)."""
+    _save_progress_notes(run)
+    import_run_fail(run, reason)
+    try:
+        live_import_finish(run, sync_trust=sync_trust)
+    except Exception:
+        logger.exception("import run %s: finishing what it stored failed", run.pk)
 
 
 def live_import_finish(run: ImportRun, *, sync_trust: bool = False) -> None:
-    """After a successful run: group the versions of the works it changed
-    (batches committed one by one, before the trust that counts them), then
-    recompute the trust of the researchers it touched (enqueued, or here with
-    ``sync_trust``)."""
+    """After a run (at its end, or after it failed): group the versions of
+    the works it changed (batches committed one by one, before the trust that
+    counts them), then recompute the trust of the researchers it touched
+    (enqueued, or here with ``sync_trust``). Idempotent."""
     from works.services import snapshot_trust_refresh
     from works.versions import versions_group
 

@@ -4,9 +4,12 @@ worker, and retries with backoff on 429, 5xx and lost connections.
 Every request an importer makes goes through ``SourceCaller.call``: it waits
 its turn in the source's Redis-held schedule, runs the request, and on a 429
 or 5xx answer (or a connection error or timeout) waits ``Retry-After`` when
-the source sends one, else ``IMPORT_BACKOFF_SECONDS * 2^(attempt-1)``, up to
-``IMPORT_MAX_ATTEMPTS`` tries in all. What it cannot get raises a
-``SourceError`` whose message an operator can act on.
+the source sends one (moving the shared schedule, so every worker waits),
+else ``IMPORT_BACKOFF_SECONDS * 2^(attempt-1)``, up to ``IMPORT_MAX_ATTEMPTS``
+tries in all. A ``Retry-After`` longer than ``IMPORT_MAX_WAIT_SECONDS`` ends
+the call at once: the run fails with the wait in its reason, to be resumed.
+What it cannot get raises a ``SourceError`` whose message an operator can act
+on.
 """
 
 from __future__ import annotations
@@ -66,9 +69,23 @@ return slot - now
 """
 
 
+# Moves the source's schedule to at least now + ARGV[1] microseconds.
+_DEFER = """
+local now_t = redis.call('TIME')
+local now = tonumber(now_t[1]) * 1000000 + tonumber(now_t[2])
+local booked = tonumber(redis.call('GET', KEYS[1]) or '0')
+local until_t = math.max(booked, now + tonumber(ARGV[1]))
+local ttl = math.ceil((until_t - now) / 1000) + 1000
+redis.call('SET', KEYS[1], tostring(until_t), 'PX', ttl)
+return until_t - now
+"""
+
+
 class RateLimiter:
     """At most one request per ``interval`` seconds to ``source``, counted
-    across every process that shares the Redis at ``REDIS_URL``."""
+    across every process that shares the Redis at ``RATE_LIMIT_REDIS_URL``
+    (``REDIS_URL`` by default). The schedule is consulted even with a zero
+    interval: a source's ``Retry-After`` (``defer``) holds every process."""
 
     def __init__(
         self, source: str, interval: float, *, client: redis.Redis | None = None
@@ -81,15 +98,20 @@ class RateLimiter:
     @property
     def client(self) -> redis.Redis:
         if self._client is None:
-            self._client = redis.Redis.from_url(settings.REDIS_URL)
+            self._client = redis.Redis.from_url(settings.RATE_LIMIT_REDIS_URL)
         return self._client
 
     def reserve(self) -> float:
         """Book the next slot and return the seconds to wait for it."""
-        if self.interval <= 0:
-            return 0.0
         micros = self.client.eval(_RESERVE, 1, self.key, int(self.interval * 1_000_000))
         return int(micros) / 1_000_000
+
+    def defer(self, seconds: float) -> None:
+        """Book no slot before ``seconds`` from now, for every process: the
+        source asked us to wait (``Retry-After``)."""
+        if seconds <= 0:
+            return
+        self.client.eval(_DEFER, 1, self.key, int(seconds * 1_000_000))
 
     def wait(self, sleep: Callable[[float], None] = time.sleep) -> None:
         delay = self.reserve()
@@ -166,11 +188,20 @@ class SourceCaller:
             except (requests.ConnectionError, requests.Timeout) as exc:
                 last = f"{type(exc).__name__}: {exc}"
                 wait = None
+            if wait is not None:
+                if wait > self.max_wait:
+                    # Retrying before the source allows it would only be
+                    # refused again: stop, resumable once the wait is over.
+                    self.limiter.defer(wait)
+                    raise SourceUnavailable(
+                        f"{self.source} asked to wait {wait:.0f} s before "
+                        f"{what} (Retry-After, last: {last}); resume the run "
+                        "after that"
+                    )
+                # Every worker waits, this one at the top of the loop.
+                self.limiter.defer(wait)
             if attempt == self.max_attempts:
                 break
-            if wait is None:
-                wait = self.backoff * 2 ** (attempt - 1)
-            wait = min(wait, self.max_wait)
             self.retries += 1
             logger.warning(
                 "%s: %s answered %s; retry %d in %.1fs",
@@ -178,9 +209,11 @@ class SourceCaller:
                 what,
                 last,
                 attempt,
-                wait,
+                self.backoff * 2 ** (attempt - 1) if wait is None else wait,
             )
-            self.sleep(wait)
+            if wait is None:
+                # No word from the source: this caller backs off alone.
+                self.sleep(self.backoff * 2 ** (attempt - 1))
         raise SourceUnavailable(
             f"{self.source} did not answer {what} after {self.max_attempts} "
             f"attempts (last: {last})"

@@ -24,6 +24,20 @@ OUTCOMES = ("created", "updated", "unchanged", "rejected")
 _RUN_LOCK_NAMESPACE = 0x5752
 
 
+# Namespace and key of the advisory lock that serializes catalog batch writes.
+CATALOG_WRITE_LOCK = (0x5743, 0)
+
+
+def catalog_write_lock() -> None:
+    """Take the transaction-scoped lock that serializes the catalog writes of
+    concurrent import runs, released at commit or rollback. The upsert path
+    picks row ids before it inserts, so two runs inserting the same new work
+    at once would otherwise fail on its natural key; with the lock the later
+    batch finds the row. Reading and fetching stay concurrent."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", list(CATALOG_WRITE_LOCK))
+
+
 class ImportRunBusy(Exception):
     """Another process is loading this import run right now."""
 

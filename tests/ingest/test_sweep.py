@@ -1,0 +1,63 @@
+"""Beat's sweep resumes import runs a lost worker left running, and runs left
+pending, by enqueuing them again on the real broker."""
+
+from datetime import timedelta
+
+import psycopg
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from tests.brokers import queued_tasks
+from works.dispatch import import_runs_sweep
+from works.models import ImportRun
+
+pytestmark = pytest.mark.django_db
+
+
+def _run(status, *, minutes_ago, source="arxiv", **fields):
+    moment = timezone.now() - timedelta(minutes=minutes_ago)
+    run = ImportRun.objects.create(source=source, status=status, **fields)
+    ImportRun.objects.filter(pk=run.pk).update(started_at=moment, created_at=moment)
+    return run
+
+
+def test_the_sweep_enqueues_abandoned_runs_only(
+    task_queue, django_capture_on_commit_callbacks
+):
+    abandoned = _run(ImportRun.Status.RUNNING, minutes_ago=30)
+    lost_message = _run(ImportRun.Status.PENDING, minutes_ago=30)
+    snapshot = _run(
+        ImportRun.Status.RUNNING,
+        minutes_ago=30,
+        source="openalex-snapshot",
+        parameters={"path": "/data/openalex", "sample": False},
+    )
+    _run(ImportRun.Status.RUNNING, minutes_ago=1)  # just started
+    _run(ImportRun.Status.PENDING, minutes_ago=1)  # not picked up yet
+    _run(ImportRun.Status.FAILED, minutes_ago=30)  # the operator decides
+    _run(ImportRun.Status.SUCCEEDED, minutes_ago=30)
+    loading = _run(ImportRun.Status.RUNNING, minutes_ago=30)
+    database = connection.settings_dict
+    # Another process is loading that one: it holds the run's advisory lock.
+    with psycopg.connect(
+        dbname=database["NAME"],
+        user=database["USER"],
+        host=database["HOST"] or "127.0.0.1",
+        port=database["PORT"] or 5432,
+        autocommit=True,
+    ) as worker:
+        worker.execute("SELECT pg_advisory_lock(%s, %s)", (0x5752, loading.pk))
+        with django_capture_on_commit_callbacks(execute=True):
+            swept = import_runs_sweep()
+
+    assert swept == [abandoned.pk, lost_message.pk, snapshot.pk]
+    assert queued_tasks(task_queue) == [
+        ("works.live_import", (abandoned.pk,), {}),
+        ("works.live_import", (lost_message.pk,), {}),
+        (
+            "works.snapshot_load",
+            ("/data/openalex",),
+            {"run_id": snapshot.pk, "sample": False, "entity": None},
+        ),
+    ]
