@@ -10,9 +10,9 @@ The ``openalex`` fixture answers each request pyalex makes, at its real URL:
 - a list of ids (``/authors?filter=openalex_id:A1|A2…``) from pools of
   recorded objects: the full records we have (Jason Priem, University of
   Michigan, topic T11636) and else the copies OpenAlex embeds in the
-  recorded works and authors, in the list-response format (``meta`` +
-  ``results``). An id in no pool is left out, as OpenAlex leaves out an id it
-  does not know.
+  recorded (and constructed) works and authors, in the list-response format
+  (``meta`` + ``results``). An id in no pool is left out, as OpenAlex leaves
+  out an id it does not know.
 
 Every list answer is cut to the request's ``select``, as OpenAlex cuts it, so
 a field the importer forgets to select is missing from what it stores. Any
@@ -39,6 +39,7 @@ PRIEM = "A5023888391"
 PRIEM_ORCID = "0000-0001-6187-6610"
 PRIEM_WORKS_FILTER = f"authorships.author.id:{PRIEM}"
 SNOWBALL_FILTER = "cited_by:W3046863325|W3045921891"
+MANY_AUTHORS = "W2525778437"
 
 
 def recorded(name: str) -> Any:
@@ -68,6 +69,20 @@ def snowball_pages() -> list[dict]:
     """The 38 works citing W3046863325 or W3045921891, then the end."""
     return [
         recorded("list_works_cited_by_W3046863325_W3045921891_page1.json.gz"),
+        recorded("list_works_cursor_page2_final_empty.json"),
+    ]
+
+
+def many_authors_work() -> dict:
+    """W2525778437 with 133 authors, as its single look-up answers it."""
+    return recorded(f"work_{MANY_AUTHORS}_all_authors.constructed.json.gz")
+
+
+def many_authors_pages() -> list[dict]:
+    """A works walk whose first page lists W2525778437 with its authorships
+    cut at 100 (``is_authors_truncated``) and W2741809807, then the end."""
+    return [
+        recorded("works_many_authors_page1.constructed.json.gz"),
         recorded("list_works_cursor_page2_final_empty.json"),
     ]
 
@@ -107,6 +122,7 @@ def recorded_pools() -> dict[str, dict[str, dict]]:
         *priem_pages()[0]["results"],
         *priem_pages()[1]["results"],
         *snowball_pages()[0]["results"],
+        many_authors_work(),
     ]
     embedded: dict[str, list[dict]] = defaultdict(list)
     embedded["institutions"] += author["last_known_institutions"]

@@ -5,6 +5,8 @@ author ids parse, and id lists stay within what OpenAlex takes."""
 import pytest
 
 from tests.openalex_api.conftest import (
+    many_authors_pages,
+    many_authors_work,
     priem,
     priem_pages,
     recorded,
@@ -45,9 +47,11 @@ class ReadLog(dict):
 def full_records() -> dict[str, list[dict]]:
     """Recorded objects of each entity, full where we have them."""
     pools = recorded_pools()
-    works = [page["results"] for page in [*priem_pages(), *snowball_pages()]]
+    pages = [*priem_pages(), *snowball_pages(), *many_authors_pages()]
+    works = [page["results"] for page in pages]
     return {
-        "works": [work for results in works for work in results],
+        "works": [work for results in works for work in results]
+        + [many_authors_work()],
         "authors": [priem()],
         "institutions": [recorded("I27837315.json")],
         "sources": list(pools["sources"].values()),

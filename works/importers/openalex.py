@@ -20,6 +20,12 @@ dates) and would blank them. An embedded copy is stored when it has every
 field we read, or when OpenAlex does not answer its id (so that the work
 still shows it).
 
+A list answer cuts a work's authorships at 100 (``is_authors_truncated``):
+such a work is looked up on its own (free) before its page is stored. A
+fetched author whose ORCID iD a researcher we hold under another OpenAlex id
+has means OpenAlex merged or re-identified that record: it is merged into the
+fetched author before the page is stored (``merge_orcid_holders``).
+
 Every step is one request for its page and one ``ImportContext.store`` that
 writes the page and moves the checkpoint (see each mode for its keys) in one
 transaction, so a killed run resumes exactly at the page it lost.
@@ -262,6 +268,7 @@ class _OpenAlexImport:
                 researcher_merge(
                     old_openalex_id=key, new_openalex_id=author.openalex_id
                 )
+            merge_orcid_holders(records)
 
         self.context.store(
             [*referenced, author],
@@ -318,6 +325,7 @@ class _OpenAlexImport:
             locator=what,
             rejections=[*rejections, *more],
             progress=1 if result.results else 0,
+            before=lambda: merge_orcid_holders(authors),
             after=after,
         )
 
@@ -340,10 +348,11 @@ class _OpenAlexImport:
             what=what,
             kind="list",
         )
-        works, rejections = self._normalize("works", result.results, what)
+        raws = self._with_all_authors(result.results)
+        works, rejections = self._normalize("works", raws, what)
         coauthors, coauthor_raws, more = self._coauthors(works, what)
         referenced, even_more = self._referenced_records(
-            works, coauthors, [*result.results, *coauthor_raws]
+            works, coauthors, [*raws, *coauthor_raws]
         )
         if result.results and result.next_cursor:
             checkpoint = {"cursor": result.next_cursor, "page": page + 1}
@@ -361,10 +370,39 @@ class _OpenAlexImport:
             locator=what,
             rejections=[*rejections, *more, *even_more],
             progress=1 if result.results else 0,
+            before=lambda: merge_orcid_holders(coauthors),
             after=after,
         )
 
     # --- assembling a page ---------------------------------------------------
+
+    def _with_all_authors(self, raws: list[Any]) -> list[Any]:
+        """``raws`` with every work a list answer cut at 100 authorships
+        (``is_authors_truncated``) replaced by its single look-up, which
+        lists them all (free, one call each). A work OpenAlex no longer
+        answers (404) stays as listed, with a warning."""
+        complete = []
+        for raw in raws:
+            work_id = own_id("works", raw)
+            if work_id is None or raw.get("is_authors_truncated") is not True:
+                complete.append(raw)
+                continue
+            try:
+                raw = self.context.call(
+                    lambda work_id=work_id: self.client.work(work_id),
+                    what=f"work {work_id}",
+                    kind="single",
+                )
+            except SourceRefused as exc:
+                if _status_of(exc) != 404:
+                    raise
+                self.context.warn(
+                    f"OpenAlex did not answer work {work_id} (HTTP 404); stored "
+                    f"with the first {len(raw.get('authorships') or [])} of its "
+                    "authors, as its list answer gives them"
+                )
+            complete.append(raw)
+        return complete
 
     def _normalize(
         self, entity: str, raws: Iterable[Any], where: str
@@ -467,6 +505,39 @@ class _OpenAlexImport:
             Researcher.objects.filter(openalex_id__in=openalex_ids).update(
                 fetched_at=Now()
             )
+
+
+def merge_orcid_holders(authors: Sequence[AuthorRecord]) -> None:
+    """Merge every stored researcher that holds the ORCID iD of one of the
+    fetched ``authors`` under another OpenAlex id into that author
+    (``researcher_merge``: follows, claims, curation and authorships move, the
+    old id redirects). Called inside the page's transaction, before the
+    upsert, which would otherwise refuse the author ("ORCID … already
+    belongs to …") and leave their works unlinked.
+
+    An ORCID iD names one person and the live API is the current truth, so
+    such a row is a record OpenAlex merged or re-identified. A holder whose
+    own id is among ``authors`` is a live record in its own right and is
+    left to the upsert; one with no OpenAlex id is taken over by the upsert.
+    One query finds the holders; nothing more when there are none."""
+    fetched = {author.openalex_id for author in authors}
+    by_orcid: dict[str, str] = {}
+    for author in authors:
+        if author.orcid:
+            # The first author with an ORCID iD keeps it, as in the upsert.
+            by_orcid.setdefault(author.orcid, author.openalex_id)
+    if not by_orcid:
+        return
+    holders = (
+        Researcher.objects.filter(orcid__in=by_orcid, openalex_id__isnull=False)
+        .exclude(openalex_id__in=fetched)
+        .order_by("id")
+        .values_list("openalex_id", "orcid")
+    )
+    for old_openalex_id, orcid in holders:
+        researcher_merge(
+            old_openalex_id=old_openalex_id, new_openalex_id=by_orcid[orcid]
+        )
 
 
 def _next_author(position: int) -> dict[str, Any]:

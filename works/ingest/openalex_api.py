@@ -63,6 +63,9 @@ WORK_FIELDS = (
     "cited_by_count",
     "is_retracted",
     "authorships",
+    # Set (true) when a list answer cut ``authorships`` at 100; the work's
+    # single look-up has them all (works.importers.openalex).
+    "is_authors_truncated",
     "primary_topic",
     "topics",
     "updated_date",
@@ -121,7 +124,13 @@ _ENDPOINTS: dict[str, type[BaseOpenAlex]] = {
     "sources": pyalex.Sources,
     "topics": pyalex.Topics,
 }
-_PREFIXES = {"authors": "A", "institutions": "I", "sources": "S", "topics": "T"}
+_PREFIXES = {
+    "works": "W",
+    "authors": "A",
+    "institutions": "I",
+    "sources": "S",
+    "topics": "T",
+}
 # One filter of a filter string: ``key:value``. Which keys and values are
 # valid is OpenAlex's to say (it refuses an unknown key with the valid ones).
 _FILTER = re.compile(r"^([^\s:,]+):(\S.*)$")
@@ -212,6 +221,14 @@ class OpenAlexClient:
         answer = self._get(pyalex.Authors(key), what=f"author {key}")
         if not isinstance(answer, dict):
             raise SourceMalformed(f"OpenAlex answered author {key} with a list")
+        return answer
+
+    def work(self, work_id: str) -> dict[str, Any]:
+        """One work by its OpenAlex id (a single look-up, free), with all its
+        authorships: unlike a list answer, it never cuts them at 100."""
+        answer = self._get(pyalex.Works(work_id), what=f"work {work_id}")
+        if not isinstance(answer, dict):
+            raise SourceMalformed(f"OpenAlex answered work {work_id} with a list")
         return answer
 
     def by_ids(

@@ -338,6 +338,27 @@ def _sync_authorships(cursor) -> set[int]:
         WHERE a.researcher_id IS NULL AND rr.old_openalex_id = a.author_openalex_id
         """
     )
+    # An author id that resolves to nothing (a record refused in this very
+    # load, one the source did not answer) is no evidence against the
+    # researcher the slot is linked to: under the same name the link stays,
+    # unless the byline names that researcher elsewhere. Unlinking would
+    # silently take the work off a profile; the link moves once the author
+    # is held.
+    cursor.execute(
+        f"""
+        UPDATE {_STAGE_AUTHORSHIPS} a SET researcher_id = wa.researcher_id
+        FROM {table(Authorship)} wa
+        WHERE a.researcher_id IS NULL AND a.author_openalex_id IS NOT NULL
+          AND wa.work_id = a.work_id AND wa.position = a.position
+          AND wa.raw_author_name = a.raw_author_name
+          AND wa.researcher_id IS NOT NULL
+          AND NOT EXISTS (
+              SELECT 1 FROM {_STAGE_AUTHORSHIPS} named
+              WHERE named.work_id = a.work_id
+                AND named.researcher_id = wa.researcher_id
+          )
+        """
+    )
     analyze(cursor, _STAGE_AUTHORSHIPS)
     # Authorships about to go take their institution links with them first.
     cursor.execute(
@@ -428,10 +449,11 @@ def upsert_works(records: Sequence[WorkRecord]) -> UpsertResult:
     Authorships are keyed by (work, position) and rewritten only where they
     differ; an author id OpenAlex merged away means its survivor
     (``ResearcherRedirect``); an author we do not hold leaves ``researcher``
-    NULL and keeps the raw name. A reference to an unknown source is stored
-    as NULL; links to unknown topics or institutions are skipped. A work
-    whose child rows changed counts as updated and gets a new
-    ``updated_at``."""
+    NULL and keeps the raw name, except that a slot already linked under the
+    same raw name keeps its researcher (see ``_sync_authorships``). A
+    reference to an unknown source is stored as NULL; links to unknown topics
+    or institutions are skipped. A work whose child rows changed counts as
+    updated and gets a new ``updated_at``."""
     staged, rejected = _batch_unique(records)
     with connection.cursor() as cursor:
         _stage(cursor, staged, records)
