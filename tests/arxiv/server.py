@@ -6,9 +6,10 @@ exactly as to arXiv: ``id_list`` requests get the entries with those ids,
 search requests get ``entries[start:start + max_results]`` with
 ``opensearch:totalResults`` counting them all. ``delay`` slows every answer
 (time to kill a worker in the middle of a run), ``fail`` answers chosen pages
-with an error status, and ``respond_with`` serves fixed bytes instead (a
-recorded error feed, a truncated one). Every request's parameters are kept in
-``requests``.
+with an error status, ``empty`` with no entries (as arXiv now and then does),
+and ``respond_with`` serves fixed bytes instead (a recorded error feed, a
+truncated one, the same page for every ``start``). Every request's parameters
+are kept in ``requests``.
 
 Usable outside pytest too (``with ArxivServer(entries=...) as server:``), for
 a test that runs the import in a Celery worker process.
@@ -107,6 +108,7 @@ class ArxivServer:
         self.requests: list[dict[str, str]] = []
         self._fixed: tuple[int, bytes] | None = None
         self._failures: dict[int, tuple[int, int]] = {}
+        self._empty: dict[int, int] = {}
         self._lock = threading.Lock()
         self._httpd: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -131,6 +133,12 @@ class ArxivServer:
         ``status`` and no body."""
         with self._lock:
             self._failures[start] = (times, status)
+
+    def empty(self, *, start: int, times: int) -> None:
+        """Answer the next ``times`` search requests for ``start`` with a
+        feed that counts every entry but holds none."""
+        with self._lock:
+            self._empty[start] = times
 
     def start(self) -> ArxivServer:
         httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
@@ -170,6 +178,10 @@ class ArxivServer:
             if times and not params.get("id_list"):
                 self._failures[start] = (times - 1, status)
                 return status, b""
+            searching = not params.get("id_list") and self._fixed is None
+            if searching and self._empty.get(start):
+                self._empty[start] -= 1
+                return 200, atom_feed([], total=len(self.entries), start=start)
         if self._fixed is not None:
             return self._fixed
         if params.get("id_list"):
@@ -191,11 +203,18 @@ class ArxivServer:
                 if server.delay:
                     time.sleep(server.delay)
                 status, body = server.answer(params)
-                self.send_response(status)
-                self.send_header("Content-Type", "application/atom+xml; charset=UTF-8")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
+                try:
+                    self.send_response(status)
+                    self.send_header(
+                        "Content-Type", "application/atom+xml; charset=UTF-8"
+                    )
+                    self.send_header("Content-Length", str(len(body)))
+                    self.end_headers()
+                    self.wfile.write(body)
+                except (BrokenPipeError, ConnectionResetError):
+                    # The client is gone (a worker killed by its test, a
+                    # request timed out): nobody to answer, nothing wrong.
+                    pass
 
             def log_message(self, format: str, *args) -> None:  # noqa: A002
                 pass  # tests read ``server.requests``, not stderr

@@ -4,7 +4,7 @@ besides the name: a shared coauthor, or the affiliation arXiv states."""
 import pytest
 
 from tests.factories import InstitutionFactory, ResearcherFactory, work_with_team
-from works.importers.arxiv import authors_attribute
+from works.importers.arxiv_authors import MAX_NAMESAKES, authors_attribute
 from works.ingest.arxiv import parse_feed
 from works.models import Work
 
@@ -161,7 +161,52 @@ def test_one_researcher_is_not_attached_to_two_names_of_one_byline():
     assert [a.author_id for a in attributed.authorships] == [None] * 4
 
 
-def test_attribution_costs_three_queries_whatever_the_byline(
+def test_a_name_with_more_namesakes_than_the_cap_attaches_nobody(arxiv_api):
+    windisch = ResearcherFactory(openalex_id="A2", display_name="Tobias Windisch")
+    stanleys = ResearcherFactory.create_batch(30, display_name="Caprice Stanley")
+    work_with_team(researchers=[stanleys[0], windisch])
+
+    work = import_heat_bath(arxiv_api)
+
+    # A shared coauthor singles out one of thirty namesakes, but with that many
+    # the name says too little to be worth the evidence; and through a name
+    # left ambiguous, Windisch has no evidence either.
+    assert byline(work) == [("Caprice Stanley", None), ("Tobias Windisch", None)]
+
+
+@pytest.mark.parametrize(
+    ("namesakes", "queries"),
+    [(MAX_NAMESAKES, 2), (MAX_NAMESAKES + 1, 1), (300, 1)],
+    ids=["at-the-cap", "one-over", "many-over"],
+)
+def test_namesakes_are_counted_up_to_the_cap_and_no_further(
+    django_assert_num_queries, namesakes, queries
+):
+    (record,) = parse_feed(recorded("id_1605.08386_s0_m100.atom.xml"), what="t").records
+    windisch = ResearcherFactory(display_name="Tobias Windisch")
+    # Half of them answer to the name, half to an alternative name.
+    stanleys = [
+        ResearcherFactory(display_name="Caprice Stanley")
+        if n % 2
+        else ResearcherFactory(
+            display_name="C. Stanley", display_name_alternatives=["Caprice Stanley"]
+        )
+        for n in range(namesakes)
+    ]
+    work_with_team(researchers=[stanleys[0], windisch])
+
+    # Over the cap, the coauthorships of the namesakes are not even looked up.
+    with django_assert_num_queries(queries):
+        (attributed,) = authors_attribute([record])
+
+    linked = [a.author_id for a in attributed.authorships]
+    if namesakes <= MAX_NAMESAKES:
+        assert linked == [stanleys[0].openalex_id, windisch.openalex_id]
+    else:
+        assert linked == [None, None]
+
+
+def test_attribution_costs_two_queries_whatever_the_byline(
     django_assert_num_queries, django_assert_max_num_queries
 ):
     big = parse_feed(
@@ -174,9 +219,9 @@ def test_attribution_costs_three_queries_whatever_the_byline(
     ]
     work_with_team(researchers=researchers[:10])
 
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(2):
         (attributed,) = authors_attribute(big)
-    with django_assert_max_num_queries(3):
+    with django_assert_max_num_queries(2):
         authors_attribute(small)
 
     linked = [a.author_id for a in attributed.authorships]

@@ -7,11 +7,12 @@ import time
 from io import StringIO
 
 import pytest
+import requests
 from django.core.management import CommandError, call_command
 
 from works.models import ImportRun, Work
 
-from .server import entries_with_distinct_ids, recorded_entries
+from .server import atom_feed, entries_with_distinct_ids, recorded_entries
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -128,6 +129,124 @@ def test_the_server_delay_slows_every_answer(arxiv_server):
 
     assert time.monotonic() - started >= 0.6
     assert Work.objects.count() == 2
+
+
+def test_an_empty_page_inside_the_result_set_is_asked_for_again(arxiv_server):
+    arxiv_server.serve_entries(entries_with_distinct_ids(10))
+    arxiv_server.empty(start=3, times=2)
+
+    import_arxiv("--query", "all:testing", "--page-size", "3")
+
+    run = ImportRun.objects.get()
+    assert (run.status, run.calls, run.checkpoint) == (
+        ImportRun.Status.SUCCEEDED,
+        {"list": 6},
+        {"start": 10},
+    )
+    assert [request["start"] for request in arxiv_server.requests] == [
+        "0",
+        "3",
+        "3",
+        "3",
+        "6",
+        "9",
+    ]
+    assert Work.objects.count() == 10
+
+
+def test_empty_pages_inside_the_result_set_fail_the_run_resumably(
+    arxiv_server, settings
+):
+    arxiv_server.serve_entries(entries_with_distinct_ids(10))
+    arxiv_server.empty(start=3, times=settings.IMPORT_MAX_ATTEMPTS)
+
+    with pytest.raises(CommandError):
+        import_arxiv("--query", "all:testing", "--page-size", "3")
+
+    run = ImportRun.objects.get()
+    assert (run.status, run.error, run.checkpoint) == (
+        ImportRun.Status.FAILED,
+        "arXiv answered results 4-6 of 'all:testing' with no entries 3 times "
+        "while counting 10 results; resume the run later",
+        {"start": 3},
+    )
+    assert [request["start"] for request in arxiv_server.requests] == [
+        "0",
+        "3",
+        "3",
+        "3",
+    ]
+    assert Work.objects.count() == 3
+    arxiv_server.requests.clear()
+
+    import_arxiv("--resume", str(run.pk))
+
+    run.refresh_from_db()
+    assert run.status == ImportRun.Status.SUCCEEDED
+    assert [request["start"] for request in arxiv_server.requests] == [
+        "3",
+        "6",
+        "9",
+    ]
+    assert Work.objects.count() == 10
+
+
+def test_a_server_answering_the_same_page_for_every_start_fails_the_run(
+    arxiv_server,
+):
+    # A static server: the first three papers, counted among a thousand,
+    # whatever ``start`` asks for.
+    arxiv_server.respond_with(atom_feed(entries_with_distinct_ids(3), total=1000))
+
+    with pytest.raises(CommandError):
+        import_arxiv("--query", "all:testing", "--page-size", "3")
+
+    run = ImportRun.objects.get()
+    assert (run.status, run.error, run.checkpoint) == (
+        ImportRun.Status.FAILED,
+        "arXiv answered the same page twice: results 4-6 of 'all:testing' "
+        "holds only papers of results 1-3 (2501.00001, 2501.00002, "
+        "2501.00003); its paging is broken, nothing more is imported; resume "
+        "the run later",
+        {"start": 3},
+    )
+    assert [request["start"] for request in arxiv_server.requests] == ["0", "3"]
+    assert sorted(Work.objects.values_list("arxiv_id", flat=True)) == [
+        "2501.00001",
+        "2501.00002",
+        "2501.00003",
+    ]
+
+
+def test_a_page_at_or_past_the_total_ends_the_run(arxiv_server):
+    # The server counts fewer results than it serves: the run trusts the count.
+    arxiv_server.respond_with(atom_feed(entries_with_distinct_ids(3), total=2))
+
+    import_arxiv("--query", "all:testing", "--page-size", "3")
+
+    run = ImportRun.objects.get()
+    assert (run.status, run.checkpoint) == (
+        ImportRun.Status.SUCCEEDED,
+        {"start": 3},
+    )
+    assert len(arxiv_server.requests) == 1
+
+
+def test_a_client_that_hangs_up_leaves_the_server_quiet(arxiv_server, capfd):
+    arxiv_server.serve_entries(entries_with_distinct_ids(50))
+    arxiv_server.delay = 0.2
+    for _ in range(2):
+        with pytest.raises(requests.Timeout):
+            requests.get(
+                arxiv_server.url,
+                params={"search_query": "all:testing", "max_results": 50},
+                timeout=0.05,
+            )
+
+    time.sleep(0.5)  # the server answers the clients that left
+
+    assert len(arxiv_server.requests) == 2
+    assert "BrokenPipeError" not in capfd.readouterr().err
 
 
 @pytest.mark.parametrize(

@@ -2,7 +2,10 @@
 and arXiv never overwrites what OpenAlex owns: title, abstract, byline (with
 its linked researchers), venue, type, topics."""
 
+from dataclasses import replace
+
 import pytest
+from tqdm import tqdm
 
 from tests.factories import (
     InstitutionFactory,
@@ -12,8 +15,10 @@ from tests.factories import (
 )
 from tests.works.conftest import work_arxiv_preprint
 from works.importers.arxiv import stored_work_record
+from works.importers.base import ImportContext, caller_for, live_import_create
 from works.ingest.openalex import normalize_source, normalize_work
 from works.ingest.records import AuthorshipRecord, WorkRecord, WorkTopicLink
+from works.ingest.runs import TimeBudget
 from works.ingest.upsert import UpsertResult, upsert_sources, upsert_works
 from works.models import ImportRun, Work
 
@@ -132,6 +137,24 @@ def test_a_later_arxiv_run_leaves_the_openalex_work_alone(arxiv_api):
     assert linked_byline(after)[0] == ("James Ravenscroft", "A5050444884")
 
 
+HEAT_BATH_BYLINE = (
+    AuthorshipRecord(
+        position=0,
+        author_position="first",
+        raw_author_name="C. Stanley",
+        raw_affiliation_strings=("Somewhere",),
+        author_id="A1",
+        institution_ids=("I1",),
+    ),
+    AuthorshipRecord(
+        position=1,
+        author_position="last",
+        raw_author_name="T. Windisch",
+        author_id="A2",
+    ),
+)
+
+
 def openalex_article_of_heat_bath(**identifiers) -> Work:
     """An OpenAlex work for arXiv 1605.08386 as a journal prints it, stored
     through the upsert path: its own title and venue, no abstract or PDF, two
@@ -147,22 +170,7 @@ def openalex_article_of_heat_bath(**identifiers) -> Work:
         type="article",
         source_id="S1",
         author_count=2,
-        authorships=(
-            AuthorshipRecord(
-                position=0,
-                author_position="first",
-                raw_author_name="C. Stanley",
-                raw_affiliation_strings=("Somewhere",),
-                author_id="A1",
-                institution_ids=("I1",),
-            ),
-            AuthorshipRecord(
-                position=1,
-                author_position="last",
-                raw_author_name="T. Windisch",
-                author_id="A2",
-            ),
-        ),
+        authorships=HEAT_BATH_BYLINE,
         topics=(WorkTopicLink(topic_id="T1", score=0.5),),
         **identifiers,
     )
@@ -304,3 +312,78 @@ def test_two_papers_stating_one_doi_do_not_share_its_work(arxiv_api):
     assert (article.arxiv_id, article.doi) == ("2202.12139", journal_doi)
     second = Work.objects.get(arxiv_id="2405.13786")
     assert (second.openalex_id, second.doi) == (None, "10.48550/arxiv.2405.13786")
+
+
+def test_an_openalex_page_stored_while_arxiv_builds_its_page_survives(
+    arxiv_api, monkeypatch
+):
+    stored = openalex_article_of_heat_bath(arxiv_id="1605.08386")
+    ResearcherFactory(openalex_id="A3", display_name="R. Third")
+    replay(
+        arxiv_api,
+        "id_1605.08386_s0_m100.atom.xml",
+        id_list="1605.08386",
+        start=0,
+        max_results=1,
+    )
+    # OpenAlex's newer view of the work: a new title, more citations, a third
+    # author.
+    openalex_update = replace(
+        stored_work_record(Work.objects.select_related("source").get(pk=stored.pk)),
+        title="Heat-bath random walks with Markov bases, revised",
+        cited_by_count=12,
+        author_count=3,
+        authorships=(
+            *HEAT_BATH_BYLINE[:1],
+            replace(HEAT_BATH_BYLINE[1], author_position="middle"),
+            AuthorshipRecord(
+                position=2,
+                author_position="last",
+                raw_author_name="R. Third",
+                author_id="A3",
+            ),
+        ),
+    )
+    arxiv_store = ImportContext.store
+
+    def store_after_an_openalex_page(context, records, **options):
+        # The arXiv page is fetched (and, before the fix, built from the
+        # stored row); an OpenAlex import commits its page of the same work
+        # through the driver before the arXiv page is written.
+        openalex = ImportContext(
+            run=live_import_create(source="openalex-api", parameters={}),
+            caller=caller_for("openalex-api"),
+            bar=tqdm(disable=True),
+            budget=TimeBudget(None),
+        )
+        arxiv_store(openalex, [openalex_update], checkpoint={}, locator="OpenAlex")
+        arxiv_store(context, records, **options)
+
+    monkeypatch.setattr(ImportContext, "store", store_after_an_openalex_page)
+
+    run = run_arxiv(ids=["1605.08386"])
+
+    assert run.counts["works"] == {
+        "created": 0,
+        "updated": 1,
+        "unchanged": 0,
+        "rejected": 0,
+    }
+    work = Work.objects.get()
+    assert (work.pk, work.title, work.cited_by_count, work.author_count) == (
+        stored.pk,
+        "Heat-bath random walks with Markov bases, revised",
+        12,
+        3,
+    )
+    assert linked_byline(work) == [
+        ("C. Stanley", "A1"),
+        ("T. Windisch", "A2"),
+        ("R. Third", "A3"),
+    ]
+    # arXiv's additions are there all the same.
+    assert (work.arxiv_id, work.pdf_url) == (
+        "1605.08386",
+        "https://arxiv.org/pdf/1605.08386",
+    )
+    assert work.abstract.startswith("Graphs on lattice points are studied")

@@ -7,41 +7,36 @@ search_query}``, with an optional ``page_size``. Each page is one
 the next id, or of the next search result), so a killed run resumes at the
 next page. Search results are read oldest submission first: new papers land
 at the end of the result set, and the offsets of a resumed run still point at
-the same papers.
+the same papers (but see docs/import-arxiv.md on papers that leave the set).
+A page arXiv answers with no entries before the end of the result set is
+asked for again, then fails the run (resumable); a page holding only papers
+of the page before it fails the run: arXiv's paging is broken, and reading on
+would fetch the same page to the end of the count.
 
 arXiv is the second voice on a work OpenAlex already describes: a work stored
 with an OpenAlex id keeps its title, abstract, authorships (and the
 researchers they link), venue, type and topics, and arXiv only fills what is
 missing (arXiv id, abstract, PDF, dates, a DOI). Because the upsert path
 replaces a work's authorships with the record's, the record of such a work is
-the stored row itself plus arXiv's additions. A work only arXiv knows is
-arXiv's to describe, and a later OpenAlex load takes it over by DOI or arXiv
-id (``works.ingest.upsert_works``).
+the stored row itself plus arXiv's additions; it is built inside the page's
+transaction, under the catalog write lock, so an OpenAlex page committed while
+arXiv was fetching is what arXiv adds to, never reverted. A work only arXiv
+knows is arXiv's to describe, and a later OpenAlex load takes it over by DOI
+or arXiv id (``works.ingest.upsert_works``).
 
-arXiv authors are bare names. One is attached to a researcher only on
-evidence besides the name: a shared coauthor (another author of the paper is
-a namesake of a researcher who has a stored work with the candidate), or an
-``arxiv:affiliation`` that names the candidate's affiliation. Exactly one
-candidate with evidence is linked; none, or several, leave the name unlinked
-on the authorship. arXiv's Atom has no ORCID iDs, so that evidence never
-applies here. The lookups are set-based: a few queries per page, whatever its
-number of authors.
+arXiv authors are bare names, attached to researchers only on evidence
+besides the name (``works.importers.arxiv_authors``).
 """
 
 from __future__ import annotations
 
 import math
-import re
-from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, fields, replace
+from collections.abc import Sequence
+from dataclasses import fields, replace
 
 from django.conf import settings
-from django.db import connection
 from django.db.models import Prefetch, Q
 
-from profiles.models import Researcher
-from profiles.text import normalize_name
 from works.ingest.arxiv import (
     ARXIV_SOURCE,
     ARXIV_SOURCE_ID,
@@ -49,20 +44,16 @@ from works.ingest.arxiv import (
     arxiv_datacite_doi,
     arxiv_fetch,
 )
-from works.ingest.http import SourceUnavailable
+from works.ingest.http import SourceMalformed, SourceUnavailable
 from works.ingest.records import AuthorshipRecord, Record, WorkRecord, WorkTopicLink
 from works.models import Authorship, Institution, Source, Work, WorkTopic
 
+from .arxiv_authors import authors_attribute
 from .base import ImportContext, Rejection
 
 PAGE_SIZE = 100
 # arXiv serves at most 2000 results per request.
 MAX_PAGE_SIZE = 2000
-# An affiliation string shorter than this many words must equal the
-# institution's name; a longer one may be part of it ("Ohio State" in "The
-# Ohio State University"). One word ("CfA", "Physics") says too little.
-_AFFILIATION_MIN_WORDS = 2
-_WORD = re.compile(r"\w+")
 
 
 def arxiv_import(context: ImportContext) -> None:
@@ -104,6 +95,8 @@ def _import_query(context: ImportContext, query: str, *, page_size: int) -> None
     """The results of ``query``, oldest submission first."""
     start = context.checkpoint.get("start", 0)
     empty_answers = 0
+    # The papers of the page before, and which results they were.
+    previous: tuple[set[str], str] = (set(), "")
     while True:
         what = f"results {start + 1}-{start + page_size} of {query!r}"
         feed = arxiv_fetch(
@@ -129,6 +122,17 @@ def _import_query(context: ImportContext, query: str, *, page_size: int) -> None
                 )
             continue
         empty_answers = 0
+        papers = feed.arxiv_ids
+        if papers and papers <= previous[0]:
+            # A server that serves one page for every start would otherwise be
+            # read again and again until the count runs out.
+            raise SourceMalformed(
+                f"arXiv answered the same page twice: {what} holds only papers "
+                f"of {previous[1]} ({', '.join(sorted(papers)[:5])}"
+                f"{', …' if len(papers) > 5 else ''}); its paging is broken, "
+                "nothing more is imported; resume the run later"
+            )
+        previous = (papers, f"results {start + 1}-{start + feed.entry_count}")
         start += feed.entry_count
         _store_page(context, feed, locator=f"arXiv {what}", next_start=start)
         if start >= feed.total:
@@ -143,26 +147,61 @@ def _set_total(context: ImportContext, *, pages: int) -> None:
 def _store_page(
     context: ImportContext, feed: ArxivFeed, *, locator: str, next_start: int
 ) -> None:
-    records, rejections = arxiv_page_records(feed, locator=locator)
+    entries, rejections = arxiv_page_entries(feed, locator=locator)
     context.store(
-        records,
+        # Built inside the page's transaction, once the catalog write lock is
+        # held: the stored rows the records start from are read when no other
+        # import can write them before these records do (built earlier, they
+        # would write back a row another import has changed since).
+        lambda: arxiv_page_records(entries),
         checkpoint={"start": next_start},
         locator=locator,
         rejections=rejections,
     )
 
 
-def arxiv_page_records(
+def arxiv_page_entries(
     feed: ArxivFeed, *, locator: str
-) -> tuple[list[Record], list[Rejection]]:
-    """The records to store for one page, and the page's rejected entries.
+) -> tuple[list[WorkRecord], list[Rejection]]:
+    """The page's records as arXiv describes them, one per paper (a later
+    entry supersedes an earlier one, which is rejected), and its rejections.
+    No query."""
+    rejections = [
+        Rejection(
+            entity="works",
+            locator=f"{locator} entry #{entry.position + 1}",
+            reason=entry.reason,
+            excerpt=entry.excerpt,
+        )
+        for entry in feed.rejected
+    ]
+    latest: dict[str | None, WorkRecord] = {}
+    for record in feed.records:
+        if record.arxiv_id in latest:
+            rejections.append(
+                Rejection(
+                    entity="works",
+                    locator=locator,
+                    reason=f"superseded by a later entry of arXiv {record.arxiv_id} "
+                    "on the same page",
+                    excerpt=repr(latest[record.arxiv_id])[:500],
+                )
+            )
+        latest[record.arxiv_id] = record
+    return list(latest.values()), rejections
+
+
+def arxiv_page_records(entries: Sequence[WorkRecord]) -> list[Record]:
+    """The records to store for a page's ``entries`` (``arxiv_page_entries``),
+    read from what is stored now: call it where they are written, under the
+    catalog write lock.
 
     A paper already stored under an OpenAlex id becomes its stored row plus
     arXiv's additions; any other paper is arXiv's record with its authors
     attached on evidence. The arXiv venue is included while it is not stored,
     so the works' reference to it resolves. A constant number of queries,
     whatever the page holds."""
-    records, rejections = _latest_entries(feed, locator=locator)
+    records = list(entries)
     by_arxiv_id, by_doi = _stored_works(records)
     matched = _stored_matches(records, by_arxiv_id=by_arxiv_id, by_doi=by_doi)
     # Authors are attributed where arXiv writes the byline: works arXiv owns,
@@ -188,37 +227,7 @@ def arxiv_page_records(
     arxiv_owned = any(not record.openalex_id for record in works)
     if arxiv_owned and not Source.objects.filter(openalex_id=ARXIV_SOURCE_ID).exists():
         page.insert(0, ARXIV_SOURCE)
-    return page, rejections
-
-
-def _latest_entries(
-    feed: ArxivFeed, *, locator: str
-) -> tuple[list[WorkRecord], list[Rejection]]:
-    """The page's records, one per paper (a later entry supersedes an earlier
-    one, which is rejected), and its rejections."""
-    rejections = [
-        Rejection(
-            entity="works",
-            locator=f"{locator} entry #{entry.position + 1}",
-            reason=entry.reason,
-            excerpt=entry.excerpt,
-        )
-        for entry in feed.rejected
-    ]
-    latest: dict[str | None, WorkRecord] = {}
-    for record in feed.records:
-        if record.arxiv_id in latest:
-            rejections.append(
-                Rejection(
-                    entity="works",
-                    locator=locator,
-                    reason=f"superseded by a later entry of arXiv {record.arxiv_id} "
-                    "on the same page",
-                    excerpt=repr(latest[record.arxiv_id])[:500],
-                )
-            )
-        latest[record.arxiv_id] = record
-    return list(latest.values()), rejections
+    return page
 
 
 # --- stored works --------------------------------------------------------------
@@ -374,180 +383,3 @@ def _stored_with_additions(work: Work, record: WorkRecord) -> WorkRecord:
         additions["authorships"] = record.authorships
         additions["author_count"] = record.author_count
     return replace(stored, **additions)
-
-
-# --- authors -------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class _Candidate:
-    """A stored researcher whose name matches an arXiv author's."""
-
-    researcher_id: int
-    openalex_id: str
-    affiliation: str
-
-
-def authors_attribute(
-    records: Sequence[WorkRecord], *, rewritten_work_ids: Iterable[int] = ()
-) -> list[WorkRecord]:
-    """``records`` with each authorship attached (``author_id``) to the one
-    researcher that the name and evidence point at, as the module says, and
-    unattached otherwise. ``rewritten_work_ids`` are the stored rows of these
-    records: their current bylines are not evidence for themselves.
-
-    Three queries for the whole batch: namesakes by normalized name, by
-    alternative name, and the coauthorships among the namesakes."""
-    names: dict[str, set[str]] = defaultdict(set)
-    for record in records:
-        for authorship in record.authorships:
-            if key := _name_key(authorship.raw_author_name):
-                names[key].add(authorship.raw_author_name)
-    if not names:
-        return list(records)
-    candidates = _namesakes(names)
-    bylines = [
-        [candidates.get(_name_key(a.raw_author_name), []) for a in record.authorships]
-        for record in records
-    ]
-    # Namesakes are evidence for each other only within one byline.
-    sharing = {
-        candidate.researcher_id
-        for slots in bylines
-        if sum(1 for slot in slots if slot) >= 2
-        for slot in slots
-        for candidate in slot
-    }
-    partners = _coauthors(sharing, excluded_work_ids=rewritten_work_ids)
-    return [
-        _attributed(record, slots, partners)
-        for record, slots in zip(records, bylines, strict=True)
-    ]
-
-
-def _name_key(name: str) -> str:
-    """A name as ``Researcher.search_name`` stores it."""
-    return normalize_name(name)[:500]
-
-
-def _namesakes(names: dict[str, set[str]]) -> dict[str, list[_Candidate]]:
-    """Researchers (with an OpenAlex id: the upsert links authorships by it)
-    by the normalized name they answer to: their own ``search_name`` (the
-    trigram index answers ``= ANY``), or one of their alternative names."""
-    found: dict[str, dict[int, _Candidate]] = defaultdict(dict)
-    by_name = Researcher.objects.filter(
-        search_name__in=sorted(names), openalex_id__isnull=False
-    ).values_list("id", "openalex_id", "search_name", "affiliation__display_name")
-    for researcher_id, openalex_id, search_name, affiliation in by_name:
-        found[search_name][researcher_id] = _Candidate(
-            researcher_id, openalex_id, affiliation or ""
-        )
-    spellings = sorted({spelling for group in names.values() for spelling in group})
-    by_alternative = Researcher.objects.filter(
-        display_name_alternatives__overlap=spellings, openalex_id__isnull=False
-    ).values_list(
-        "id", "openalex_id", "display_name_alternatives", "affiliation__display_name"
-    )
-    for researcher_id, openalex_id, alternatives, affiliation in by_alternative:
-        for alternative in alternatives:
-            key = _name_key(alternative)
-            if key in names:
-                found[key][researcher_id] = _Candidate(
-                    researcher_id, openalex_id, affiliation or ""
-                )
-    return {name: list(group.values()) for name, group in found.items()}
-
-
-def _coauthors(
-    researcher_ids: set[int], *, excluded_work_ids: Iterable[int]
-) -> dict[int, set[int]]:
-    """For each of ``researcher_ids``, those of them it shares a stored work
-    with (other than ``excluded_work_ids``)."""
-    partners: dict[int, set[int]] = defaultdict(set)
-    if len(researcher_ids) < 2:
-        return partners
-    authorship = connection.ops.quote_name(Authorship._meta.db_table)
-    ids = sorted(researcher_ids)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"""
-            SELECT DISTINCT a.researcher_id, b.researcher_id
-            FROM {authorship} a
-            JOIN {authorship} b
-              ON b.work_id = a.work_id AND b.researcher_id > a.researcher_id
-            WHERE a.researcher_id = ANY(%s) AND b.researcher_id = ANY(%s)
-              AND NOT a.work_id = ANY(%s)
-            """,
-            [ids, ids, sorted(excluded_work_ids)],
-        )
-        for first, second in cursor.fetchall():
-            partners[first].add(second)
-            partners[second].add(first)
-    return partners
-
-
-def _attributed(
-    record: WorkRecord,
-    slots: list[list[_Candidate]],
-    partners: dict[int, set[int]],
-) -> WorkRecord:
-    """``record`` with each authorship attached to the one candidate of its
-    slot with evidence, if there is exactly one."""
-    slots_of: dict[int, set[int]] = defaultdict(set)
-    for position, slot in enumerate(slots):
-        for candidate in slot:
-            slots_of[candidate.researcher_id].add(position)
-    chosen: list[_Candidate | None] = []
-    for position, (authorship, slot) in enumerate(
-        zip(record.authorships, slots, strict=True)
-    ):
-        evidenced = [
-            candidate
-            for candidate in slot
-            if _affiliation_matches(
-                authorship.raw_affiliation_strings, candidate.affiliation
-            )
-            or any(
-                slots_of[partner] - {position}
-                for partner in partners.get(candidate.researcher_id, ())
-            )
-        ]
-        chosen.append(evidenced[0] if len(evidenced) == 1 else None)
-    # One researcher chosen for two names of one byline is chosen for neither.
-    times = Counter(candidate.researcher_id for candidate in chosen if candidate)
-    return replace(
-        record,
-        authorships=tuple(
-            replace(
-                authorship,
-                author_id=(
-                    candidate.openalex_id
-                    if candidate and times[candidate.researcher_id] == 1
-                    else None
-                ),
-            )
-            for authorship, candidate in zip(record.authorships, chosen, strict=True)
-        ),
-    )
-
-
-def _affiliation_matches(stated: Iterable[str], institution: str) -> bool:
-    """Whether an arXiv affiliation string names ``institution``: the same
-    words, or (from ``_AFFILIATION_MIN_WORDS`` words on) a run of the other's
-    words, ignoring case, accents and punctuation."""
-    institution_words = _WORD.findall(normalize_name(institution))
-    if not institution_words:
-        return False
-    for text in stated:
-        words = _WORD.findall(normalize_name(text))
-        if not words:
-            continue
-        shorter, longer = sorted((words, institution_words), key=len)
-        if shorter == longer:
-            return True
-        if len(shorter) >= _AFFILIATION_MIN_WORDS and any(
-            longer[start : start + len(shorter)] == shorter
-            for start in range(len(longer) - len(shorter) + 1)
-        ):
-            return True
-    return False
