@@ -70,3 +70,11 @@ def signed(value) -> str:
     if number < 0:
         return f"\u2212{shown}"
     return "0"
+
+
+@register.filter
+def work_type(value: str) -> str:
+    """An OpenAlex work type as a reader says it: "book-chapter" -> "Book
+    chapter", "preprint" -> "Preprint"."""
+    words = (value or "").replace("-", " ").replace("_", " ").strip()
+    return words[:1].upper() + words[1:]

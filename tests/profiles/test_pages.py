@@ -245,7 +245,7 @@ def test_a_work_shows_type_year_venue_title_abstract_links_and_citations(client)
 
     html = response.content.decode()
     text = page_text(response)
-    assert "preprint 2026 arXiv Conditional Memory via Scalable Lookup" in text
+    assert "Preprint 2026 arXiv Conditional Memory via Scalable Lookup" in text
     assert "arXiv (Cornell University)" not in text
     assert "Bingxuan Wang, Linked Coauthor, Unlinked Person While Mixture" in text
     assert f'href="{profile_url(coauthor)}">Linked Coauthor</a>' in html
@@ -285,7 +285,17 @@ def test_a_work_with_a_short_abstract_and_a_doi_only(client):
     assert "<details" not in html
     assert "1 citation" in text
     assert "1 citations" not in text
-    assert "article 2019 A Study" in text
+    assert "Article 2019 A Study" in text
+
+
+def test_work_types_read_as_words(client):
+    researcher = ResearcherFactory()
+    work_with_team(researchers=[researcher], type="book-chapter")
+
+    text = page_text(client.get(profile_url(researcher)))
+
+    assert "Book chapter" in text
+    assert "book-chapter" not in text
 
 
 def test_a_large_team_lists_eight_names_then_how_many_more(client):

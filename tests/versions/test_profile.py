@@ -66,7 +66,7 @@ def test_a_work_with_two_versions_is_one_row_with_both_versions_links(client):
     ]
     assert "2 works" in text
     assert "2 published item(s)" in text
-    assert "article 2026 Journal of Sparse Models Conditional Memory" in text
+    assert "Article 2026 Journal of Sparse Models Conditional Memory" in text
     assert "Also: Preprint · arXiv · 2025 DOI arXiv OpenAlex" in text
     # The listed version's links, then the preprint's.
     for link in (
