@@ -1,7 +1,12 @@
 """Presentation helpers for the profile, search and trust pages. Every filter
-returns plain strings, so the template's autoescape still applies."""
+returns plain strings, so the template's autoescape still applies, except
+``inline_markup``, which escapes its input itself."""
+
+import re
 
 from django import template
+from django.utils.html import conditional_escape
+from django.utils.safestring import SafeString, mark_safe
 
 register = template.Library()
 
@@ -78,3 +83,37 @@ def work_type(value: str) -> str:
     chapter", "preprint" -> "Preprint"."""
     words = (value or "").replace("-", " ").replace("_", " ").strip()
     return words[:1].upper() + words[1:]
+
+
+# The inline tags OpenAlex and publishers put in titles ("<i>E. coli</i>",
+# "CO<sub>2</sub>"), bare: an attribute makes a tag plain text.
+_INLINE_TAG = re.compile(r"&lt;(/?)(i|b|em|strong|sub|sup)&gt;", re.IGNORECASE)
+
+
+@register.filter(needs_autoescape=False)
+def inline_markup(value: str) -> SafeString:
+    """``value`` escaped, with balanced pairs of bare inline tags (i, b, em,
+    strong, sub, sup) rendered as markup. Everything else, a ``<script>``
+    or an ``<i onmouseover=...>`` included, stays visible text; an unpaired
+    or crossed tag stays text too, so the page's structure cannot change."""
+    escaped = str(conditional_escape(value or ""))
+    kept: set[int] = set()
+    open_tags: list[tuple[str, int]] = []
+    for match in _INLINE_TAG.finditer(escaped):
+        closing, name = match.group(1), match.group(2).lower()
+        if not closing:
+            open_tags.append((name, match.start()))
+        elif open_tags and open_tags[-1][0] == name:
+            kept.add(open_tags.pop()[1])
+            kept.add(match.start())
+        else:
+            # A closing tag that crosses another: drop the open ones above
+            # it from pairing, so no markup can straddle them.
+            open_tags = [tag for tag in open_tags if tag[0] != name]
+
+    def render(match: re.Match) -> str:
+        if match.start() not in kept:
+            return match.group(0)
+        return f"<{match.group(1)}{match.group(2).lower()}>"
+
+    return mark_safe(_INLINE_TAG.sub(render, escaped))  # noqa: S308
