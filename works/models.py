@@ -92,7 +92,9 @@ class Work(models.Model):
         related_name="versions",
     )
     # Normalized title (lower case, no accents, punctuation or extra spaces),
-    # the key that finds version candidates; set by the upsert path.
+    # compared among one first author's works to find version candidates
+    # (works.versions); set by the upsert path. Not indexed: no lookup starts
+    # from it, and at 10^8 rows the index would cost every write.
     title_key = models.CharField(max_length=300, blank=True, default="")
     # An arXiv id the source lists for this work while another row holds it
     # as its own identifier (a published article with its arXiv location).
@@ -104,7 +106,6 @@ class Work(models.Model):
     class Meta:
         indexes = [
             models.Index(fields=["publication_year"]),
-            models.Index(fields=["title_key"], name="work_title_key"),
             models.Index(
                 fields=["related_arxiv_id"],
                 name="work_related_arxiv",
