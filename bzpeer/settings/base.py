@@ -144,6 +144,11 @@ OPENALEX_EMAIL = env("OPENALEX_EMAIL", default="")
 OPENALEX_API_KEY = env("OPENALEX_API_KEY", default="")
 # Seconds between two requests to a source, shared by every worker (Redis).
 OPENALEX_MIN_INTERVAL = env.float("OPENALEX_MIN_INTERVAL", default=0.1)
+# Works we hold of an author that their works walk did not list, looked up
+# one by one (free) after the walk: at most this many per author and run.
+OPENALEX_HELD_LOOKUPS_PER_AUTHOR = env.int(
+    "OPENALEX_HELD_LOOKUPS_PER_AUTHOR", default=500
+)
 # Where the sources' shared schedules live (one Redis for every worker).
 RATE_LIMIT_REDIS_URL = env("RATE_LIMIT_REDIS_URL", default=REDIS_URL)
 ARXIV_API_URL = env("ARXIV_API_URL", default="https://export.arxiv.org/api/query")

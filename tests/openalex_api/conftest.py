@@ -33,6 +33,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 import pytest
 import responses
+from django.db import connection
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "openalex_api"
 PRIEM = "A5023888391"
@@ -73,6 +74,17 @@ def snowball_pages() -> list[dict]:
     ]
 
 
+def priem_pages_without(*work_ids: str) -> list[dict]:
+    """His works walk as OpenAlex answers it once it no longer lists
+    ``work_ids`` (constructed: the recorded pages without them, ``count``
+    lowered to match)."""
+    pages = priem_pages()
+    for page in pages:
+        page["results"] = [w for w in page["results"] if short(w["id"]) not in work_ids]
+    pages[0]["meta"]["count"] = sum(len(page["results"]) for page in pages)
+    return pages
+
+
 def many_authors_work() -> dict:
     """W2525778437 with 133 authors, as its single look-up answers it."""
     return recorded(f"work_{MANY_AUTHORS}_all_authors.constructed.json.gz")
@@ -85,6 +97,32 @@ def many_authors_pages() -> list[dict]:
         recorded("works_many_authors_page1.constructed.json.gz"),
         recorded("list_works_cursor_page2_final_empty.json"),
     ]
+
+
+def catalog_state() -> dict[str, tuple[int, str]]:
+    """Row count and a digest of every column of every catalog row, but for
+    ``fetched_at``, which a live import moves by design."""
+    tables = (
+        "works_institution",
+        "works_source",
+        "works_topic",
+        "profiles_researcher",
+        "profiles_researchertopic",
+        "works_work",
+        "works_authorship",
+        "works_authorshipinstitution",
+        "works_worktopic",
+    )
+    state = {}
+    with connection.cursor() as cursor:
+        for name in tables:
+            cursor.execute(
+                "SELECT count(*), md5(coalesce(string_agg("
+                "(to_jsonb(t) - 'fetched_at')::text, '|' ORDER BY id), ''))"
+                f" FROM {name} t"
+            )
+            state[name] = cursor.fetchone()
+    return state
 
 
 def short(openalex_url: str) -> str:
@@ -123,6 +161,8 @@ def recorded_pools() -> dict[str, dict[str, dict]]:
         *priem_pages()[1]["results"],
         *snowball_pages()[0]["results"],
         many_authors_work(),
+        # As recorded, before its last authorship was re-pointed to him.
+        recorded("W2162348455_2026-03-02.json"),
     ]
     embedded: dict[str, list[dict]] = defaultdict(list)
     embedded["institutions"] += author["last_known_institutions"]

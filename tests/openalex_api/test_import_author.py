@@ -7,7 +7,6 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
-from django.db import connection
 from django.utils import timezone
 from pyalex import invert_abstract
 
@@ -17,6 +16,7 @@ from tests.openalex_api.conftest import (
     PRIEM,
     PRIEM_WORKS_FILTER,
     Answer,
+    catalog_state,
     priem,
     priem_pages,
     short,
@@ -155,32 +155,6 @@ def test_the_pages_of_the_author_and_a_coauthor_render_the_works(
     assert coauthor.status_code == 200
     assert "Heather Piwowar" in coauthor.content.decode()
     assert escape(recorded_works()[STATE_OF_OA]["title"]) in coauthor.content.decode()
-
-
-def catalog_state() -> dict[str, tuple[int, str]]:
-    """Row count and a digest of every column of every catalog row, but for
-    ``fetched_at``, which a live import moves by design."""
-    tables = (
-        "works_institution",
-        "works_source",
-        "works_topic",
-        "profiles_researcher",
-        "profiles_researchertopic",
-        "works_work",
-        "works_authorship",
-        "works_authorshipinstitution",
-        "works_worktopic",
-    )
-    state = {}
-    with connection.cursor() as cursor:
-        for name in tables:
-            cursor.execute(
-                "SELECT count(*), md5(coalesce(string_agg("
-                "(to_jsonb(t) - 'fetched_at')::text, '|' ORDER BY id), ''))"
-                f" FROM {name} t"
-            )
-            state[name] = cursor.fetchone()
-    return state
 
 
 def test_a_second_identical_import_changes_nothing(priem_recorded):

@@ -24,7 +24,13 @@ A list answer cuts a work's authorships at 100 (``is_authors_truncated``):
 such a work is looked up on its own (free) before its page is stored. A
 fetched author whose ORCID iD a researcher we hold under another OpenAlex id
 has means OpenAlex merged or re-identified that record: it is merged into the
-fetched author before the page is stored (``merge_orcid_holders``).
+fetched author before the page is stored (``merge_orcid_holders``). How a
+page is assembled is in ``openalex_pages``.
+
+After an author's works walk, the works we hold linked to them that it did
+not list are looked up one by one (``openalex_held``): a work OpenAlex merged
+is merged into its survivor, one no longer theirs loses the link, and one
+listing them past the 100th place (the walk's limit) keeps it.
 
 Every step is one request for its page and one ``ImportContext.store`` that
 writes the page and moves the checkpoint (see each mode for its keys) in one
@@ -33,44 +39,36 @@ transaction, so a killed run resumes exactly at the page it lost.
 
 from __future__ import annotations
 
-import json
-import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Any
 
-from django.conf import settings
-from django.db.models.functions import Now
-from django.utils import timezone
-
-from profiles.models import Researcher
 from profiles.services import researcher_merge
 from works.ingest.http import SourceRefused
 from works.ingest.identifiers import short_openalex_id
-from works.ingest.openalex import NORMALIZERS, normalize_author
+from works.ingest.openalex import normalize_author
 from works.ingest.openalex_api import (
-    MAX_IDS_PER_CALL,
     NO_API_KEY_WARNING,
-    PER_PAGE,
     OpenAlexClient,
     Page,
     author_key,
     display_names,
-    embedded_copies,
-    is_complete,
-    own_id,
     parse_filter,
 )
-from works.ingest.records import AuthorRecord, Record, RecordRejected, WorkRecord
-from works.models import Institution, Source, Topic
+from works.ingest.records import RecordRejected
 
 from .base import ImportContext, Rejection, caller_for
+from .openalex_held import held_works_page, listed_with
+from .openalex_pages import (
+    PageAssembly,
+    excerpt,
+    merge_orcid_holders,
+    pages_for,
+    status_of,
+)
 
 SOURCE = "openalex-api"
 SEARCH_CANDIDATES = 10
-EXCERPT_LENGTH = 500
-_REFERENCED = {"institutions": Institution, "sources": Source, "topics": Topic}
 
 
 def openalex_import(context: ImportContext) -> None:
@@ -99,11 +97,6 @@ def author_keys(parameters: dict[str, Any]) -> list[str]:
             raise ValueError(f"{value!r} is neither an OpenAlex author id nor an ORCID")
         keys.append(key)
     return keys
-
-
-def pages_for(count: int | None) -> int:
-    """Pages a list of ``count`` results takes."""
-    return math.ceil((count or 0) / PER_PAGE)
 
 
 @dataclass(frozen=True)
@@ -148,24 +141,16 @@ def openalex_author_candidates(
     return candidates
 
 
-class _OpenAlexImport:
-    """One execution of an OpenAlex run: the steps of each mode, and the
-    assembly of a page they share."""
-
-    def __init__(self, context: ImportContext, client: OpenAlexClient):
-        self.context = context
-        self.client = client
-        self.fresh_since = timezone.now() - timedelta(days=settings.REFRESH_AFTER_DAYS)
-        # Ids fetched in this execution, answered or not: never asked twice
-        # (one OpenAlex no longer answers would be asked on every page).
-        self.asked: set[str] = set()
+class _OpenAlexImport(PageAssembly):
+    """One execution of an OpenAlex run: the steps of each mode (the
+    assembly of a page they share is ``PageAssembly``'s)."""
 
     # --- modes ---------------------------------------------------------------
 
     def import_authors(self, keys: Sequence[str]) -> None:
         """Checkpoint: ``position`` (which of ``keys``), ``author`` (its
-        OpenAlex id once looked up, None before), ``cursor`` and ``page`` of
-        its next page of works."""
+        OpenAlex id once looked up, None before), and where its works are
+        (``_author_works``)."""
         if self.context.run.progress_total is None:
             # One unit a look-up; each works list adds its pages once its
             # size is known.
@@ -179,19 +164,13 @@ class _OpenAlexImport:
             if author_id is None:
                 self._look_up(keys[position], position=position)
                 continue
-            self._works_page(
-                filters=[("authorships.author.id", author_id)],
-                cursor=checkpoint.get("cursor") or "*",
-                page=checkpoint.get("page") or 1,
-                label=f"author {author_id}",
-                finished=_next_author(position),
-            )
+            self._author_works(author_id, position=position, checkpoint=checkpoint)
 
     def import_institution(self, institution: str) -> None:
         """Checkpoint: ``authors_cursor`` of the next page of the
         institution's authors (None once all are listed), ``queue`` (the
-        authors of the page listed last), ``position`` in it, and ``cursor``
-        and ``page`` of that author's next page of works."""
+        authors of the page listed last), ``position`` in it, and where that
+        author's works are (``_author_works``)."""
         institution_id = short_openalex_id(institution, prefix="I")
         if institution_id is None:
             raise ValueError(f"{institution!r} is not an OpenAlex institution id")
@@ -200,12 +179,8 @@ class _OpenAlexImport:
             queue = checkpoint.get("queue") or []
             position = checkpoint.get("position", 0)
             if position < len(queue):
-                self._works_page(
-                    filters=[("authorships.author.id", queue[position])],
-                    cursor=checkpoint.get("cursor") or "*",
-                    page=checkpoint.get("page") or 1,
-                    label=f"author {queue[position]}",
-                    finished=_next_author(position),
+                self._author_works(
+                    queue[position], position=position, checkpoint=checkpoint
                 )
                 continue
             authors_cursor = checkpoint.get("authors_cursor", "*")
@@ -236,6 +211,31 @@ class _OpenAlexImport:
 
     # --- steps ---------------------------------------------------------------
 
+    def _author_works(
+        self, author_id: str, *, position: int, checkpoint: dict[str, Any]
+    ) -> None:
+        """The next page of an author's works. Checkpoint: ``step`` "works"
+        (or none) while walking them, at ``cursor`` and ``page``, ``listed``
+        the works listed so far; then "held", the works we hold linked to
+        them that the walk did not list (``openalex_held``, ``held`` the ones
+        left), and on to the next author."""
+        if checkpoint.get("step") == "held":
+            held_works_page(
+                self,
+                author_id=author_id,
+                checkpoint=checkpoint,
+                finished=_next_author(position),
+            )
+            return
+        self._works_page(
+            filters=[("authorships.author.id", author_id)],
+            cursor=checkpoint.get("cursor") or "*",
+            page=checkpoint.get("page") or 1,
+            label=f"author {author_id}",
+            finished={"step": "held", "held": None, "cursor": None},
+            listed=checkpoint.get("listed") or "",
+        )
+
     def _look_up(self, key: str, *, position: int) -> None:
         """Fetch one author and store them with their institutions and
         topics; their works come next. A merged id answers the survivor: the
@@ -249,17 +249,17 @@ class _OpenAlexImport:
                 lambda: self.client.author(key), what=f"author {key}", kind="single"
             )
         except SourceRefused as exc:
-            if _status_of(exc) != 404:
+            if status_of(exc) != 404:
                 raise
             self._skip_author(key, position, f"OpenAlex has no author {key}", "")
             return
-        records, rejections = self._normalize("authors", [raw], f"author {key}")
+        records, rejections = self.normalize("authors", [raw], f"author {key}")
         if not records:
-            self._skip_author(key, position, rejections[0].reason, _excerpt(raw))
+            self._skip_author(key, position, rejections[0].reason, excerpt(raw))
             return
         author = records[0]
         self.asked.add(author.openalex_id)
-        referenced, more = self._referenced_records([], records, [raw])
+        referenced, more = self.referenced_records([], records, [raw])
 
         def merge() -> None:
             # Before the upsert: the old row may hold the survivor's ORCID
@@ -276,7 +276,7 @@ class _OpenAlexImport:
             locator=f"author {key}",
             rejections=more,
             before=merge,
-            after=lambda: self._mark_fetched([author.openalex_id]),
+            after=lambda: self.mark_fetched([author.openalex_id]),
         )
 
     def _skip_author(self, key: str, position: int, reason: str, excerpt: str) -> None:
@@ -289,7 +289,7 @@ class _OpenAlexImport:
             checkpoint=_next_author(position),
             locator=f"author {key}",
             rejections=[Rejection("authors", f"author {key}", reason, excerpt)],
-            after=lambda: self._mark_fetched(held),
+            after=lambda: self.mark_fetched(held),
         )
 
     def _authors_page(self, institution_id: str, *, cursor: str, page: int) -> None:
@@ -305,14 +305,14 @@ class _OpenAlexImport:
             what=what,
             kind="list",
         )
-        authors, rejections = self._normalize("authors", result.results, what)
+        authors, rejections = self.normalize("authors", result.results, what)
         self.asked.update(author.openalex_id for author in authors)
-        referenced, more = self._referenced_records([], authors, result.results)
+        referenced, more = self.referenced_records([], authors, result.results)
 
         def after() -> None:
-            self._mark_fetched([author.openalex_id for author in authors])
+            self.mark_fetched([author.openalex_id for author in authors])
             if page == 1:
-                self._expect(pages_for(result.count))
+                self.expect(pages_for(result.count))
 
         self.context.store(
             [*referenced, *authors],
@@ -337,250 +337,51 @@ class _OpenAlexImport:
         page: int,
         label: str,
         finished: dict[str, Any],
+        listed: str | None = None,
     ) -> None:
         """Fetch the page of works at ``cursor`` and store it with its
         coauthors, venues, topics and institutions; the checkpoint moves to
         the next page, or to ``finished`` after the last (the empty page a
-        cursor walk ends with)."""
+        cursor walk ends with). With ``listed`` (an author's walk), the
+        page's works are added to it in the checkpoint."""
         what = f"works page {page} of {label}"
         result: Page = self.context.call(
             lambda: self.client.works_page(filters, cursor=cursor, what=what),
             what=what,
             kind="list",
         )
-        raws = self._with_all_authors(result.results)
-        works, rejections = self._normalize("works", raws, what)
-        coauthors, coauthor_raws, more = self._coauthors(works, what)
-        referenced, even_more = self._referenced_records(
-            works, coauthors, [*raws, *coauthor_raws]
-        )
+        assembled = self.works_page(self.with_all_authors(result.results), what)
         if result.results and result.next_cursor:
             checkpoint = {"cursor": result.next_cursor, "page": page + 1}
         else:
-            checkpoint = finished
+            checkpoint = dict(finished)
+        if listed is not None:
+            checkpoint["listed"] = listed_with(listed, result.results)
 
         def after() -> None:
-            self._mark_fetched([author.openalex_id for author in coauthors])
+            self.mark_fetched([author.openalex_id for author in assembled.coauthors])
             if page == 1:
-                self._expect(pages_for(result.count))
+                self.expect(pages_for(result.count))
 
         self.context.store(
-            [*referenced, *coauthors, *works],
+            assembled.records,
             checkpoint=checkpoint,
             locator=what,
-            rejections=[*rejections, *more, *even_more],
+            rejections=assembled.rejections,
             progress=1 if result.results else 0,
-            before=lambda: merge_orcid_holders(coauthors),
+            before=lambda: merge_orcid_holders(assembled.coauthors),
             after=after,
-        )
-
-    # --- assembling a page ---------------------------------------------------
-
-    def _with_all_authors(self, raws: list[Any]) -> list[Any]:
-        """``raws`` with every work a list answer cut at 100 authorships
-        (``is_authors_truncated``) replaced by its single look-up, which
-        lists them all (free, one call each). A work OpenAlex no longer
-        answers (404) stays as listed, with a warning."""
-        complete = []
-        for raw in raws:
-            work_id = own_id("works", raw)
-            if work_id is None or raw.get("is_authors_truncated") is not True:
-                complete.append(raw)
-                continue
-            try:
-                raw = self.context.call(
-                    lambda work_id=work_id: self.client.work(work_id),
-                    what=f"work {work_id}",
-                    kind="single",
-                )
-            except SourceRefused as exc:
-                if _status_of(exc) != 404:
-                    raise
-                self.context.warn(
-                    f"OpenAlex did not answer work {work_id} (HTTP 404); stored "
-                    f"with the first {len(raw.get('authorships') or [])} of its "
-                    "authors, as its list answer gives them"
-                )
-            complete.append(raw)
-        return complete
-
-    def _normalize(
-        self, entity: str, raws: Iterable[Any], where: str
-    ) -> tuple[list[Any], list[Rejection]]:
-        """Normalized records of ``raws``; a malformed one becomes a rejection
-        with its reason, and the others go on."""
-        normalize = NORMALIZERS[entity]
-        records, rejections = [], []
-        for index, raw in enumerate(raws):
-            try:
-                records.append(normalize(raw))
-            except RecordRejected as exc:
-                locator = f"{where} #{index + 1}"
-                rejections.append(Rejection(entity, locator, exc.reason, _excerpt(raw)))
-        return records, rejections
-
-    def _coauthors(
-        self, works: Sequence[WorkRecord], where: str
-    ) -> tuple[list[AuthorRecord], list[Any], list[Rejection]]:
-        """The authors of ``works`` due for a fetch, fetched by id: their
-        records, the raw objects, and the rejected ones."""
-        ids = _unique(
-            authorship.author_id
-            for work in works
-            for authorship in work.authorships
-            if authorship.author_id
-        )
-        fresh = set(
-            Researcher.objects.filter(
-                openalex_id__in=ids, fetched_at__gte=self.fresh_since
-            ).values_list("openalex_id", flat=True)
-        )
-        due = [i for i in ids if i not in fresh and i not in self.asked]
-        what = f"coauthors on {where}"
-        raws = self._fetch("authors", due, what=what)
-        records, rejections = self._normalize("authors", raws, what)
-        return records, raws, rejections
-
-    def _referenced_records(
-        self,
-        works: Sequence[WorkRecord],
-        authors: Sequence[AuthorRecord],
-        raws: Sequence[Any],
-    ) -> tuple[list[Record], list[Rejection]]:
-        """Records of the institutions, venues and topics that ``works`` and
-        ``authors`` reference and we do not hold yet (see the module
-        docstring); ``raws`` are the objects they embed copies in."""
-        wanted = _references(works, authors)
-        embedded = embedded_copies(raws)
-        records: list[Record] = []
-        rejections: list[Rejection] = []
-        for entity, ids in wanted.items():
-            held = set(
-                _REFERENCED[entity]
-                .objects.filter(openalex_id__in=ids)
-                .values_list("openalex_id", flat=True)
-            )
-            missing = [i for i in ids if i not in held]
-            copies = embedded[entity]
-            due = [
-                i
-                for i in missing
-                if i not in self.asked and not is_complete(entity, copies.get(i))
-            ]
-            what = f"{entity} referenced"
-            fetched = self._fetch(entity, due, what=what)
-            answered = {own_id(entity, raw) for raw in fetched}
-            fallback = [copies[i] for i in missing if i not in answered and i in copies]
-            normalized, rejected = self._normalize(entity, [*fetched, *fallback], what)
-            records += normalized
-            rejections += rejected
-        return records, rejections
-
-    def _fetch(self, entity: str, ids: Sequence[str], *, what: str) -> list[Any]:
-        """Full records of ``ids``, ``MAX_IDS_PER_CALL`` a list call."""
-        raws: list[Any] = []
-        for start in range(0, len(ids), MAX_IDS_PER_CALL):
-            batch = ids[start : start + MAX_IDS_PER_CALL]
-            described = f"{what} ({len(batch)} by id)"
-            raws += self.context.call(
-                lambda batch=batch, described=described: self.client.by_ids(
-                    entity, batch, what=described
-                ),
-                what=described,
-                kind="list",
-            )
-            self.asked.update(batch)
-        return raws
-
-    def _expect(self, pages: int) -> None:
-        """Add ``pages`` to the progress total once a list's size is known
-        (inside the store of its first page, so a retried page adds once)."""
-        self.context.set_total((self.context.run.progress_total or 0) + pages)
-
-    def _mark_fetched(self, openalex_ids: Sequence[str]) -> None:
-        """Note that these researchers were fetched live just now (the
-        coauthor policy and the refresh job read it). ``updated_at`` stays:
-        the record did not change."""
-        if openalex_ids:
-            Researcher.objects.filter(openalex_id__in=openalex_ids).update(
-                fetched_at=Now()
-            )
-
-
-def merge_orcid_holders(authors: Sequence[AuthorRecord]) -> None:
-    """Merge every stored researcher that holds the ORCID iD of one of the
-    fetched ``authors`` under another OpenAlex id into that author
-    (``researcher_merge``: follows, claims, curation and authorships move, the
-    old id redirects). Called inside the page's transaction, before the
-    upsert, which would otherwise refuse the author ("ORCID … already
-    belongs to …") and leave their works unlinked.
-
-    An ORCID iD names one person and the live API is the current truth, so
-    such a row is a record OpenAlex merged or re-identified. A holder whose
-    own id is among ``authors`` is a live record in its own right and is
-    left to the upsert; one with no OpenAlex id is taken over by the upsert.
-    One query finds the holders; nothing more when there are none."""
-    fetched = {author.openalex_id for author in authors}
-    by_orcid: dict[str, str] = {}
-    for author in authors:
-        if author.orcid:
-            # The first author with an ORCID iD keeps it, as in the upsert.
-            by_orcid.setdefault(author.orcid, author.openalex_id)
-    if not by_orcid:
-        return
-    holders = (
-        Researcher.objects.filter(orcid__in=by_orcid, openalex_id__isnull=False)
-        .exclude(openalex_id__in=fetched)
-        .order_by("id")
-        .values_list("openalex_id", "orcid")
-    )
-    for old_openalex_id, orcid in holders:
-        researcher_merge(
-            old_openalex_id=old_openalex_id, new_openalex_id=by_orcid[orcid]
         )
 
 
 def _next_author(position: int) -> dict[str, Any]:
     """The checkpoint of the author after ``position``, not started yet."""
-    return {"position": position + 1, "author": None, "cursor": None, "page": 1}
-
-
-def _references(
-    works: Sequence[WorkRecord], authors: Sequence[AuthorRecord]
-) -> dict[str, list[str]]:
-    """Ids of the institutions, venues and topics ``works`` and ``authors``
-    reference, each once, in order of first mention."""
-    institutions: list[str] = []
-    sources: list[str] = []
-    topics: list[str] = []
-    for work in works:
-        if work.source_id:
-            sources.append(work.source_id)
-        topics += (link.topic_id for link in work.topics)
-        for authorship in work.authorships:
-            institutions += authorship.institution_ids
-    for author in authors:
-        institutions += author.last_known_institution_ids
-        topics += (link.topic_id for link in author.topics)
     return {
-        "institutions": _unique(institutions),
-        "sources": _unique(sources),
-        "topics": _unique(topics),
+        "position": position + 1,
+        "author": None,
+        "cursor": None,
+        "page": 1,
+        "step": "works",
+        "listed": "",
+        "held": None,
     }
-
-
-def _unique(values: Iterable[str]) -> list[str]:
-    return list(dict.fromkeys(values))
-
-
-def _status_of(error: SourceRefused) -> int | None:
-    response = getattr(error.__cause__, "response", None)
-    return getattr(response, "status_code", None)
-
-
-def _excerpt(raw: Any) -> str:
-    try:
-        text = json.dumps(raw, ensure_ascii=False)
-    except (TypeError, ValueError):
-        text = repr(raw)
-    return text[:EXCERPT_LENGTH]
