@@ -2,9 +2,12 @@
 and arXiv never overwrites what OpenAlex owns: title, abstract, byline (with
 its linked researchers), venue, type, topics."""
 
+import threading
+import time
 from dataclasses import replace
 
 import pytest
+from django.db import connection, connections
 from tqdm import tqdm
 
 from tests.factories import (
@@ -18,7 +21,7 @@ from works.importers.arxiv import stored_work_record
 from works.importers.base import ImportContext, caller_for, live_import_create
 from works.ingest.openalex import normalize_source, normalize_work
 from works.ingest.records import AuthorshipRecord, WorkRecord, WorkTopicLink
-from works.ingest.runs import TimeBudget
+from works.ingest.runs import CATALOG_WRITE_LOCK, TimeBudget
 from works.ingest.upsert import UpsertResult, upsert_sources, upsert_works
 from works.models import ImportRun, Work
 
@@ -26,6 +29,19 @@ from .conftest import replay, run_arxiv
 from .server import recorded
 
 pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def _waiting_for_the_catalog_write_lock() -> bool:
+    classid, objid = CATALOG_WRITE_LOCK
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' "
+            "AND NOT granted AND classid = %s AND objid = %s AND database = "
+            "(SELECT oid FROM pg_database WHERE datname = current_database())",
+            [classid, objid],
+        )
+        return cursor.fetchone()[0] > 0
+
 
 PREPRINT_TITLE = (
     "Measuring prominence of scientific work in online news as a proxy for impact"
@@ -314,9 +330,7 @@ def test_two_papers_stating_one_doi_do_not_share_its_work(arxiv_api):
     assert (second.openalex_id, second.doi) == (None, "10.48550/arxiv.2405.13786")
 
 
-def test_an_openalex_page_stored_while_arxiv_builds_its_page_survives(
-    arxiv_api, monkeypatch
-):
+def test_an_openalex_page_committed_while_arxiv_waits_to_write_survives(arxiv_api):
     stored = openalex_article_of_heat_bath(arxiv_id="1605.08386")
     ResearcherFactory(openalex_id="A3", display_name="R. Third")
     replay(
@@ -344,24 +358,40 @@ def test_an_openalex_page_stored_while_arxiv_builds_its_page_survives(
             ),
         ),
     )
-    arxiv_store = ImportContext.store
+    openalex = ImportContext(
+        run=live_import_create(source="openalex-api", parameters={}),
+        caller=caller_for("openalex-api"),
+        bar=tqdm(disable=True),
+        budget=TimeBudget(None),
+    )
+    finished: dict[str, ImportRun] = {}
 
-    def store_after_an_openalex_page(context, records, **options):
-        # The arXiv page is fetched (and, before the fix, built from the
-        # stored row); an OpenAlex import commits its page of the same work
-        # through the driver before the arXiv page is written.
-        openalex = ImportContext(
-            run=live_import_create(source="openalex-api", parameters={}),
-            caller=caller_for("openalex-api"),
-            bar=tqdm(disable=True),
-            budget=TimeBudget(None),
-        )
-        arxiv_store(openalex, [openalex_update], checkpoint={}, locator="OpenAlex")
-        arxiv_store(context, records, **options)
+    def import_arxiv():
+        try:
+            finished["run"] = run_arxiv(ids=["1605.08386"])
+        finally:
+            connections.close_all()
 
-    monkeypatch.setattr(ImportContext, "store", store_after_an_openalex_page)
+    arxiv = threading.Thread(target=import_arxiv)
 
-    run = run_arxiv(ids=["1605.08386"])
+    def hold_the_page_until_arxiv_waits_to_write():
+        # The OpenAlex page is written, not committed, and holds the catalog
+        # write lock: the arXiv import fetches its page meanwhile and waits
+        # for the lock to write it. Only then does the OpenAlex page commit.
+        arxiv.start()
+        deadline = time.monotonic() + 20
+        while not _waiting_for_the_catalog_write_lock():
+            assert time.monotonic() < deadline, "arXiv never waited to write"
+            time.sleep(0.02)
+
+    openalex.store(
+        [openalex_update],
+        checkpoint={},
+        locator="OpenAlex",
+        after=hold_the_page_until_arxiv_waits_to_write,
+    )
+    arxiv.join(30)
+    run = finished["run"]
 
     assert run.counts["works"] == {
         "created": 0,
