@@ -89,6 +89,19 @@ def _works_held_subquery() -> Coalesce:
     return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
 
 
+def _rows_per_researcher(model) -> Coalesce:
+    """How many rows of ``model`` (a table with a ``researcher`` key) belong
+    to the outer researcher: a correlated count on its researcher index."""
+    counted = (
+        model.objects.filter(researcher=OuterRef("pk"))
+        .order_by()
+        .values("researcher")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+
+
 def _researcher_list_base() -> QuerySet[Researcher]:
     return (
         Researcher.objects.exclude(openalex_id__isnull=True)
@@ -197,28 +210,12 @@ def researcher_profile(*, openalex_id: str) -> ProfileData:
     one for the record with its works, followers and topics counted by
     correlated subqueries, one for the two top topics (the generated headline).
     Raises ``Researcher.DoesNotExist``."""
-    followers = (
-        Follow.objects.filter(researcher=OuterRef("pk"))
-        .order_by()
-        .values("researcher")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    topics = (
-        ResearcherTopic.objects.filter(researcher=OuterRef("pk"))
-        .order_by()
-        .values("researcher")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
     researcher = (
         Researcher.objects.select_related("affiliation")
         .annotate(
             works_held=_works_held_subquery(),
-            followers_held=Coalesce(
-                Subquery(followers, output_field=IntegerField()), 0
-            ),
-            topics_held=Coalesce(Subquery(topics, output_field=IntegerField()), 0),
+            followers_held=_rows_per_researcher(Follow),
+            topics_held=_rows_per_researcher(ResearcherTopic),
         )
         .get(openalex_id=openalex_id)
     )

@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import connection
 from django.db.models import Count
 from django.db.models.functions import Now
 from django.utils import timezone
 
+from works.merge_records import openalex_merge
 from works.models import Authorship, Work
 
 from .models import Follow, Researcher, ResearcherRedirect, ResearcherTopic
@@ -255,19 +256,6 @@ def _merge_record(*, old: Researcher, survivor: Researcher) -> None:
     )
 
 
-def _redirect(*, old_openalex_id: str, researcher: Researcher) -> None:
-    """``old_openalex_id`` leads to ``researcher`` from now on, and so does
-    every id that led to the row being merged away."""
-    ResearcherRedirect.objects.filter(researcher__openalex_id=old_openalex_id).update(
-        researcher=researcher
-    )
-    ResearcherRedirect.objects.update_or_create(
-        old_openalex_id=old_openalex_id, defaults={"researcher": researcher}
-    )
-    # An id that names a live record again redirects nowhere.
-    ResearcherRedirect.objects.filter(old_openalex_id=researcher.openalex_id).delete()
-
-
 def researcher_merge(
     *, old_openalex_id: str, new_openalex_id: str
 ) -> Researcher | None:
@@ -288,36 +276,19 @@ def researcher_merge(
     Runs in one transaction (a savepoint in the caller's, e.g. an importer's
     page), with both rows locked. Idempotent: a merge already applied, or of
     an id we never held, changes nothing."""
-    if old_openalex_id == new_openalex_id:
-        return Researcher.objects.filter(openalex_id=new_openalex_id).first()
-    with transaction.atomic():
-        # Locked in id order, as any two merges touching both rows lock them.
-        rows = {
-            row.openalex_id: row
-            for row in Researcher.objects.select_for_update()
-            .filter(openalex_id__in=[old_openalex_id, new_openalex_id])
-            .order_by("id")
-        }
-        old, survivor = rows.get(old_openalex_id), rows.get(new_openalex_id)
-        if old is None:
-            if survivor is not None:
-                return survivor
-            redirect = (
-                ResearcherRedirect.objects.select_related("researcher")
-                .filter(old_openalex_id=old_openalex_id)
-                .first()
-            )
-            return redirect.researcher if redirect else None
-        if survivor is None:
-            old.openalex_id = new_openalex_id
-            old.save(update_fields=["openalex_id", "updated_at"])
-            _redirect(old_openalex_id=old_openalex_id, researcher=old)
-            return old
+
+    def move(old: Researcher, survivor: Researcher) -> None:
         _merge_follows(old=old, survivor=survivor)
         _merge_authorships(old=old, survivor=survivor)
         _merge_topics(old=old, survivor=survivor)
         _merge_record(old=old, survivor=survivor)
         researcher_merged.send(sender=Researcher, old=old, survivor=survivor)
-        _redirect(old_openalex_id=old_openalex_id, researcher=survivor)
-        old.delete()
-        return survivor
+
+    return openalex_merge(
+        Researcher,
+        ResearcherRedirect,
+        "researcher",
+        old_openalex_id=old_openalex_id,
+        new_openalex_id=new_openalex_id,
+        move=move,
+    )

@@ -42,6 +42,17 @@ def worker_database_url() -> str:
     )
 
 
+@pytest.fixture
+def other_session(django_db_setup):
+    """A second database session on the test database, as another worker
+    process would hold (autocommit; closed after the test)."""
+    import psycopg
+
+    other = psycopg.connect(worker_database_url(), autocommit=True)
+    yield other
+    other.close()
+
+
 def start_celery_worker(
     *, queue: str, hostname: str, log: Path, env: dict[str, str] | None = None
 ) -> subprocess.Popen:

@@ -16,6 +16,7 @@ from profiles.models import Researcher
 from profiles.services import researcher_merge
 
 from .ingest.identifiers import arxiv_id_from_doi
+from .merge_records import openalex_merge
 from .models import Authorship, Work, WorkRedirect, WorkTopic
 from .versions import versions_group_ids
 
@@ -77,30 +78,9 @@ def work_merge(*, old_openalex_id: str, new_openalex_id: str) -> Work | None:
     Runs in one transaction (a savepoint in the caller's), with both rows
     locked. Idempotent: a merge already applied, or of an id we never held,
     changes nothing."""
-    if old_openalex_id == new_openalex_id:
-        return Work.objects.filter(openalex_id=new_openalex_id).first()
-    with transaction.atomic():
-        rows = {
-            row.openalex_id: row
-            for row in Work.objects.select_for_update()
-            .filter(openalex_id__in=[old_openalex_id, new_openalex_id])
-            .order_by("id")
-        }
-        old, survivor = rows.get(old_openalex_id), rows.get(new_openalex_id)
-        if old is None:
-            if survivor is not None:
-                return survivor
-            redirect = (
-                WorkRedirect.objects.select_related("work")
-                .filter(old_openalex_id=old_openalex_id)
-                .first()
-            )
-            return redirect.work if redirect else None
-        if survivor is None:
-            old.openalex_id = new_openalex_id
-            old.save(update_fields=["openalex_id", "updated_at"])
-            _redirect(old_openalex_id=old_openalex_id, work=old)
-            return old
+    merged: list[int] = []
+
+    def move(old: Work, survivor: Work) -> None:
         changed = _merge_identifiers(old=old, survivor=survivor)
         changed += _merge_children(old=old, survivor=survivor)
         survivor.save(update_fields=[*changed, "updated_at"])
@@ -114,22 +94,21 @@ def work_merge(*, old_openalex_id: str, new_openalex_id: str) -> Work | None:
         Work.objects.filter(pk__in=former_versions).update(
             canonical=survivor, updated_at=Now()
         )
-        _redirect(old_openalex_id=old_openalex_id, work=survivor)
-        old.delete()
-        versions_group_ids(work_ids=[survivor.pk, *former_versions])
-        survivor.refresh_from_db()
-        return survivor
+        merged.extend([survivor.pk, *former_versions])
 
-
-def _redirect(*, old_openalex_id: str, work: Work) -> None:
-    """``old_openalex_id`` leads to ``work`` from now on, and so does every
-    id that led to the row being merged away."""
-    WorkRedirect.objects.filter(work__openalex_id=old_openalex_id).update(work=work)
-    WorkRedirect.objects.update_or_create(
-        old_openalex_id=old_openalex_id, defaults={"work": work}
-    )
-    # An id that names a live work again redirects nowhere.
-    WorkRedirect.objects.filter(old_openalex_id=work.openalex_id).delete()
+    with transaction.atomic():
+        survivor = openalex_merge(
+            Work,
+            WorkRedirect,
+            "work",
+            old_openalex_id=old_openalex_id,
+            new_openalex_id=new_openalex_id,
+            move=move,
+        )
+        if merged:
+            versions_group_ids(work_ids=merged)
+            survivor.refresh_from_db()
+    return survivor
 
 
 def merges_apply(*, entity: str, pairs: Sequence[tuple[str, str]]) -> int:

@@ -79,7 +79,7 @@ def _resume(run: ImportRun, *, path: str, entity: str | None) -> None:
     if run.parameters.get("entity") != entity:
         raise ValueError(f"run {run.pk} loaded entity {run.parameters.get('entity')}")
     # started_at stays: the rows written before the interruption belong to
-    # the run too (see snapshot_touched_researcher_ids).
+    # the run too (see import_run_touched_researcher_ids).
     run.status = ImportRun.Status.RUNNING
     run.error = ""
     run.finished_at = None
@@ -348,7 +348,7 @@ def _load_plan(
     return run
 
 
-def snapshot_touched_researcher_ids(
+def import_run_touched_researcher_ids(
     *, run: ImportRun, chunk_size: int = 1000
 ) -> Iterator[list[int]]:
     """Ids of the researchers whose trust inputs ``run`` may have changed,
@@ -386,7 +386,7 @@ def snapshot_touched_researcher_ids(
         yield sorted(chunk)
 
 
-def snapshot_trust_refresh(
+def import_run_trust_refresh(
     *, run: ImportRun, sync: bool = False, chunk_size: int = 1000
 ) -> int:
     """Recompute the trust of the researchers ``run`` touched and return how
@@ -398,7 +398,7 @@ def snapshot_trust_refresh(
     from profiles.tasks import researcher_trust_recompute
 
     handed_on = 0
-    for chunk in snapshot_touched_researcher_ids(run=run, chunk_size=chunk_size):
+    for chunk in import_run_touched_researcher_ids(run=run, chunk_size=chunk_size):
         if sync:
             researcher_trust_update(researcher_ids=chunk)
         else:

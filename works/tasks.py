@@ -12,7 +12,7 @@ from .freshness import researchers_refresh
 from .importers.base import live_import_execute
 from .ingest.runs import ImportRunBusy
 from .models import ImportRun
-from .services import snapshot_load, snapshot_trust_refresh
+from .services import import_run_trust_refresh, snapshot_load
 
 logger = logging.getLogger(__name__)
 
@@ -62,7 +62,7 @@ def snapshot_load_task(
         more = {"entity": entity} if entity else {}
         snapshot_load_task.delay(path, run_id=run.pk, sample=sample, **more)
     elif run.status == ImportRun.Status.SUCCEEDED:
-        snapshot_trust_refresh(run=run)
+        import_run_trust_refresh(run=run)
     else:
         logger.error("import run %s failed: %s", run.pk, run.error)
     return run.pk

@@ -7,10 +7,8 @@ from __future__ import annotations
 import html
 from datetime import UTC, datetime
 
-import psycopg
 import pytest
 from django.contrib.messages import get_messages
-from django.db import connection
 from django.test import Client
 
 from tests.factories import UserFactory
@@ -327,23 +325,15 @@ def test_the_snapshot_task_resumes_a_run_limited_to_one_entity(
 
 
 def test_resume_refuses_succeeded_runs_and_runs_loading_now(
-    client, operator, enqueued, django_capture_on_commit_callbacks
+    client, operator, enqueued, django_capture_on_commit_callbacks, other_session
 ):
     done = ImportRunFactory(status=ImportRun.Status.SUCCEEDED)
     loading = ImportRunFactory(status=ImportRun.Status.RUNNING)
     stale = ImportRunFactory(status=ImportRun.Status.RUNNING)
-    database = connection.settings_dict
     # Another process loading the run holds its advisory lock.
-    with psycopg.connect(
-        dbname=database["NAME"],
-        user=database["USER"],
-        host=database["HOST"] or "127.0.0.1",
-        port=database["PORT"] or 5432,
-        autocommit=True,
-    ) as worker:
-        worker.execute("SELECT pg_advisory_lock(%s, %s)", (0x5752, loading.pk))
-        with django_capture_on_commit_callbacks(execute=True):
-            response = run_action(client, "resume_runs", done, loading, stale)
+    other_session.execute("SELECT pg_advisory_lock(%s, %s)", (0x5752, loading.pk))
+    with django_capture_on_commit_callbacks(execute=True):
+        response = run_action(client, "resume_runs", done, loading, stale)
 
     assert enqueued() == [("works.live_import", (stale.pk,), {})]
     assert messages_of(response) == [

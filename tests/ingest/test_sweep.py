@@ -3,9 +3,7 @@ pending, by enqueuing them again on the real broker."""
 
 from datetime import timedelta
 
-import psycopg
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from tests.brokers import queued_tasks
@@ -23,7 +21,7 @@ def _run(status, *, minutes_ago, source="arxiv", **fields):
 
 
 def test_the_sweep_enqueues_abandoned_runs_only(
-    task_queue, django_capture_on_commit_callbacks
+    task_queue, django_capture_on_commit_callbacks, other_session
 ):
     abandoned = _run(ImportRun.Status.RUNNING, minutes_ago=30)
     lost_message = _run(ImportRun.Status.PENDING, minutes_ago=30)
@@ -38,18 +36,10 @@ def test_the_sweep_enqueues_abandoned_runs_only(
     _run(ImportRun.Status.FAILED, minutes_ago=30)  # the operator decides
     _run(ImportRun.Status.SUCCEEDED, minutes_ago=30)
     loading = _run(ImportRun.Status.RUNNING, minutes_ago=30)
-    database = connection.settings_dict
     # Another process is loading that one: it holds the run's advisory lock.
-    with psycopg.connect(
-        dbname=database["NAME"],
-        user=database["USER"],
-        host=database["HOST"] or "127.0.0.1",
-        port=database["PORT"] or 5432,
-        autocommit=True,
-    ) as worker:
-        worker.execute("SELECT pg_advisory_lock(%s, %s)", (0x5752, loading.pk))
-        with django_capture_on_commit_callbacks(execute=True):
-            swept = import_runs_sweep()
+    other_session.execute("SELECT pg_advisory_lock(%s, %s)", (0x5752, loading.pk))
+    with django_capture_on_commit_callbacks(execute=True):
+        swept = import_runs_sweep()
 
     assert swept == [abandoned.pk, lost_message.pk, snapshot.pk]
     assert queued_tasks(task_queue) == [

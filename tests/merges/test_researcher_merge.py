@@ -2,7 +2,6 @@
 under the old one moves to the survivor, and the old id redirects."""
 
 import pytest
-from django.db import connection
 
 from profiles.models import (
     Follow,
@@ -24,7 +23,7 @@ from tests.factories import (
     UserFactory,
     WorkFactory,
 )
-from tests.works.conftest import work_state_of_oa
+from tests.works.conftest import catalog_digest, work_state_of_oa
 from works.ingest.openalex import normalize_work
 from works.ingest.upsert import upsert_works
 from works.models import Authorship, Work
@@ -44,15 +43,7 @@ MERGE_TABLES = (
 
 def digest() -> dict[str, tuple]:
     """Every row of the tables a merge writes, timestamps included."""
-    rows = {}
-    with connection.cursor() as cursor:
-        for name in MERGE_TABLES:
-            cursor.execute(
-                f"SELECT count(*), md5(coalesce(string_agg(t::text, '|' "
-                f"ORDER BY id), '')) FROM {name} t"
-            )
-            rows[name] = cursor.fetchone()
-    return rows
+    return catalog_digest(MERGE_TABLES)
 
 
 def merge():

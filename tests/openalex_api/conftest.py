@@ -33,7 +33,8 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 import pytest
 import responses
-from django.db import connection
+
+from tests.works.conftest import catalog_digest
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "openalex_api"
 PRIEM = "A5023888391"
@@ -100,29 +101,9 @@ def many_authors_pages() -> list[dict]:
 
 
 def catalog_state() -> dict[str, tuple[int, str]]:
-    """Row count and a digest of every column of every catalog row, but for
-    ``fetched_at``, which a live import moves by design."""
-    tables = (
-        "works_institution",
-        "works_source",
-        "works_topic",
-        "profiles_researcher",
-        "profiles_researchertopic",
-        "works_work",
-        "works_authorship",
-        "works_authorshipinstitution",
-        "works_worktopic",
-    )
-    state = {}
-    with connection.cursor() as cursor:
-        for name in tables:
-            cursor.execute(
-                "SELECT count(*), md5(coalesce(string_agg("
-                "(to_jsonb(t) - 'fetched_at')::text, '|' ORDER BY id), ''))"
-                f" FROM {name} t"
-            )
-            state[name] = cursor.fetchone()
-    return state
+    """The catalog's digest but for ``fetched_at``, which a live import moves
+    by design."""
+    return catalog_digest(ignoring=["fetched_at"])
 
 
 def short(openalex_url: str) -> str:

@@ -1,6 +1,5 @@
 """/healthz answers whether the database and Redis respond."""
 
-import psycopg
 import pytest
 from django.db import connection
 
@@ -30,21 +29,13 @@ def test_healthz_is_degraded_when_redis_does_not_answer(client, settings):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_healthz_is_degraded_when_the_database_does_not_answer(client):
+def test_healthz_is_degraded_when_the_database_does_not_answer(client, other_session):
     # A real loss: another session ends this one's database backend, as a
     # restarting or failed-over server would.
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_backend_pid()")
         pid = cursor.fetchone()[0]
-    database = connection.settings_dict
-    with psycopg.connect(
-        dbname=database["NAME"],
-        user=database["USER"],
-        host=database["HOST"] or "127.0.0.1",
-        port=database["PORT"] or 5432,
-        autocommit=True,
-    ) as other:
-        other.execute("SELECT pg_terminate_backend(%s)", [pid])
+    other_session.execute("SELECT pg_terminate_backend(%s)", [pid])
 
     response = client.get("/healthz")
 

@@ -15,9 +15,9 @@ from tests.works.conftest import WORKS, work_state_of_oa, write_part
 from works import tasks
 from works.models import ImportRun, Work
 from works.services import (
+    import_run_touched_researcher_ids,
+    import_run_trust_refresh,
     snapshot_load,
-    snapshot_touched_researcher_ids,
-    snapshot_trust_refresh,
 )
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -111,11 +111,11 @@ def test_trust_is_queued_for_touched_researchers_in_chunks(
     snapshot_root, trust_enqueued
 ):
     first = snapshot_load(path=snapshot_root, progress=False)
-    assert snapshot_trust_refresh(run=first, chunk_size=1) == 2
+    assert import_run_trust_refresh(run=first, chunk_size=1) == 2
     assert trust_enqueued() == [[researcher_id] for researcher_id in researcher_ids()]
 
     unchanged = snapshot_load(path=snapshot_root, progress=False)
-    assert list(snapshot_touched_researcher_ids(run=unchanged)) == []
+    assert list(import_run_touched_researcher_ids(run=unchanged)) == []
 
     cited = work_state_of_oa()
     cited["cited_by_count"] = 1000
@@ -123,7 +123,7 @@ def test_trust_is_queued_for_touched_researchers_in_chunks(
     changed = snapshot_load(path=snapshot_root / WORKS, progress=False)
     # Only Jason Priem, of the PeerJ article's nine authors, is a researcher.
     priem = Researcher.objects.get(openalex_id="A5023888391")
-    assert list(snapshot_touched_researcher_ids(run=changed)) == [[priem.pk]]
+    assert list(import_run_touched_researcher_ids(run=changed)) == [[priem.pk]]
 
 
 def test_the_task_loads_in_slices_and_then_queues_trust(

@@ -182,24 +182,6 @@ def test_a_failed_batch_loses_only_itself_and_the_run_resumes(
     assert_stored_once(snapshot_root)
 
 
-@pytest.fixture
-def other_session():
-    """A second database session, as another worker process would hold."""
-    import psycopg
-
-    db = connection.settings_dict
-    other = psycopg.connect(
-        host=db["HOST"] or "127.0.0.1",
-        port=db["PORT"] or 5432,
-        user=db["USER"],
-        password=db["PASSWORD"] or None,
-        dbname=db["NAME"],
-        autocommit=True,
-    )
-    yield other
-    other.close()
-
-
 def test_a_run_being_loaded_elsewhere_is_not_loaded_twice(snapshot_root, other_session):
     run = load(snapshot_root, time_budget=0)
     other_session.execute("SELECT pg_advisory_lock(%s, %s)", [0x5752, run.pk])

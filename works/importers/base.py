@@ -334,10 +334,10 @@ def live_import_finish(run: ImportRun, *, sync_trust: bool = False) -> None:
     the works it changed (batches committed one by one, before the trust that
     counts them), then recompute the trust of the researchers it touched
     (enqueued, or here with ``sync_trust``). Idempotent."""
-    from works.services import snapshot_trust_refresh
+    from works.services import import_run_trust_refresh
     from works.versions import versions_group
 
     if run.started_at is not None:
         versions_group(since=run.started_at)
     with transaction.atomic():
-        snapshot_trust_refresh(run=run, sync=sync_trust)
+        import_run_trust_refresh(run=run, sync=sync_trust)

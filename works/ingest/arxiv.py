@@ -35,6 +35,7 @@ import requests
 from defusedxml import DTDForbidden
 from django.conf import settings
 
+from .fields import parse_date
 from .http import RETRY_STATUSES, SourceMalformed, SourceRefused
 from .identifiers import arxiv_id_from_url, normalize_doi
 from .records import AuthorshipRecord, RecordRejected, SourceRecord, WorkRecord
@@ -57,7 +58,6 @@ ARXIV_SOURCE = SourceRecord(
 USER_AGENT = "BZPEER/0.1 (arXiv importer)"
 # arXiv's error feed has one entry whose id is under this address.
 _ERROR_ID = re.compile(r"^https?://arxiv\.org/api/errors")
-_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})")
 _CATEGORY = re.compile(r"^[a-z][a-z\-]*(?:\.[A-Za-z][A-Za-z\-]*)?$")
 
 
@@ -338,11 +338,8 @@ def _date(entry: Element, name: str, arxiv_id: str) -> date | None:
     value = _text(entry, f"{ATOM}{name}")
     if not value:
         return None
-    match = _DATE.match(value)
     try:
-        if not match:
-            raise ValueError(value)
-        return date(*(int(part) for part in match.groups()))
+        return parse_date(value)
     except ValueError:
         raise RecordRejected(
             f"arXiv {arxiv_id}: {name} is not a date: {value[:40]!r}"

@@ -107,13 +107,19 @@ def read_date(parent: dict, key: str, label: str) -> date | None:
     value = read_string(parent, key, label)
     if not value:
         return None
-    match = _DATE.match(value)
     try:
-        if not match:
-            raise ValueError(value)
-        return date(*(int(part) for part in match.groups()))
+        return parse_date(value)
     except ValueError:
         raise RecordRejected(f"{label} is not a date: {value[:40]!r}") from None
+
+
+def parse_date(value: str) -> date:
+    """The date of ``2025-06-08`` or of a timestamp starting with it
+    (``2025-06-08T21:53:07Z``); ``ValueError`` for anything else."""
+    match = _DATE.match(value)
+    if not match:
+        raise ValueError(value)
+    return date(*(int(part) for part in match.groups()))
 
 
 def read_list(parent: dict, key: str, label: str) -> list[Any]:

@@ -57,6 +57,17 @@ def write_run_summary(command: BaseCommand, run: ImportRun) -> None:
             write(f"  {record.locator}  {record.reason}")
 
 
+def report_run(command: BaseCommand, run: ImportRun) -> None:
+    """The run's summary; then, unless it succeeded, a ``CommandError`` that
+    says how to continue it (the command exits non-zero)."""
+    write_run_summary(command, run)
+    if run.status != ImportRun.Status.SUCCEEDED:
+        raise CommandError(
+            f"import run {run.pk} {run.status}: {run.error or 'stopped'}; "
+            f"continue it with --resume {run.pk}"
+        )
+
+
 class LiveImportCommand(BaseCommand):
     """Subclasses set ``source``, add their own arguments in
     ``add_source_arguments`` and turn the options into the run's parameters
@@ -115,9 +126,4 @@ class LiveImportCommand(BaseCommand):
             run = live_import_execute(run, sync_trust=options["sync_trust"])
         except ImportRunBusy as exc:
             raise CommandError(str(exc)) from exc
-        write_run_summary(self, run)
-        if run.status != ImportRun.Status.SUCCEEDED:
-            raise CommandError(
-                f"import run {run.pk} {run.status}: {run.error or 'stopped'}; "
-                f"continue it with --resume {run.pk}"
-            )
+        report_run(self, run)

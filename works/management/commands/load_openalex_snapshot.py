@@ -9,9 +9,9 @@ from django.core.management.base import BaseCommand, CommandError
 
 from works.ingest.records import ENTITIES
 from works.ingest.runs import ImportRunBusy
-from works.management.live import write_run_summary
+from works.management.live import report_run
 from works.models import ImportRun
-from works.services import snapshot_load, snapshot_trust_refresh
+from works.services import import_run_trust_refresh, snapshot_load
 
 
 class Command(BaseCommand):
@@ -54,12 +54,7 @@ class Command(BaseCommand):
             run = snapshot_load(path=path, run=run, sample=sample, entity=entity)
         except (FileNotFoundError, ValueError, ImportRunBusy) as exc:
             raise CommandError(str(exc)) from exc
-        write_run_summary(self, run)
-        if run.status != ImportRun.Status.SUCCEEDED:
-            raise CommandError(
-                f"import run {run.pk} {run.status}: {run.error or 'stopped'}; "
-                f"continue it with --resume {run.pk}"
-            )
-        researchers = snapshot_trust_refresh(run=run, sync=sync_trust)
+        report_run(self, run)
+        researchers = import_run_trust_refresh(run=run, sync=sync_trust)
         how = "recomputed" if sync_trust else "queued for recompute"
         self.stdout.write(f"Trust {how} for {researchers} researcher(s).")
