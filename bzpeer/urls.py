@@ -3,9 +3,11 @@ from django.urls import include, path
 
 from profiles import views as profile_views
 
+from .health import healthz
+
 urlpatterns = [
     path("", profile_views.home, name="home"),
-    path("healthz", profile_views.healthz, name="healthz"),
+    path("healthz", healthz, name="healthz"),
     path("trust/", profile_views.trust_model, name="trust"),
     path("researchers/", include("profiles.urls")),
     path("admin/", admin.site.urls),

@@ -4,3 +4,17 @@ from django.apps import AppConfig
 class ProfilesConfig(AppConfig):
     name = "profiles"
     verbose_name = "Researcher profiles"
+
+    def ready(self):
+        # profiles is built on the catalog: it moves its own rows when works
+        # merges two researchers, and recomputes trust after every import.
+        from works.hooks import (
+            import_run_finished_handler_register,
+            researcher_merge_handler_register,
+        )
+
+        from .services import researcher_merge_follows
+        from .tasks import import_run_trust_refresh
+
+        researcher_merge_handler_register(researcher_merge_follows)
+        import_run_finished_handler_register(import_run_trust_refresh)

@@ -21,7 +21,7 @@ class Researcher(models.Model):
     display_name_alternatives = ArrayField(
         models.CharField(max_length=500), default=list, blank=True
     )
-    # Lower-cased, accent-stripped name for search (see profiles.text).
+    # Lower-cased, accent-stripped name for search (see works.text).
     search_name = models.CharField(max_length=500, blank=True, default="")
     affiliation = models.ForeignKey(
         "works.Institution",
@@ -56,7 +56,7 @@ class Researcher(models.Model):
 
     source_updated_date = models.DateField(null=True, blank=True)
     # When a live import last fetched this record from its source; the
-    # freshness job refreshes the oldest (claimed and most viewed first).
+    # refresh job refreshes the oldest (claimed and most viewed first).
     fetched_at = models.DateTimeField(null=True, blank=True)
     # Profile views, counted in Redis and folded in here by a periodic task.
     view_count = models.PositiveBigIntegerField(default=0)
@@ -65,8 +65,9 @@ class Researcher(models.Model):
 
     class Meta:
         indexes = [
-            # The freshness job's order (works.freshness): claimed first, then
-            # most viewed, then longest unfetched; a LIMIT reads its head.
+            # The refresh job's order (works.selectors.researchers_due_for_refresh):
+            # claimed first, then most viewed, then longest unfetched; a LIMIT
+            # reads its head.
             models.Index(
                 models.F("is_claimed").desc(),
                 models.F("view_count").desc(),

@@ -13,7 +13,7 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.core.cache import cache
+from django.conf import settings
 from django.db.models import (
     Case,
     CharField,
@@ -29,41 +29,26 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 
-from works.models import Authorship, ImportRun, Work
+from works.models import Authorship, Source, Work
+from works.text import normalize_name
 
-from . import trust
+from . import ties, trust
 from .models import Follow, Researcher, ResearcherRedirect, ResearcherTopic
-from .text import normalize_name
 
 logger = logging.getLogger(__name__)
 
-SAMPLE_DATA_SOURCE = "openalex-snapshot"
-SAMPLE_DATA_CACHE_KEY = "site:shows-sample-data"
 
 # OpenAlex names arXiv "arXiv (Cornell University)"; readers know it as arXiv.
-ARXIV_SOURCE_ID = "S4306400194"
 ARXIV_VENUE_NAME = "arXiv"
 
+# Close collaborators named on a trust page; the count covers them all.
+CLOSE_COLLABORATORS_LISTED = 12
 WORK_SORTS = ("year", "citations")
 WORK_SORT_DEFAULT = "year"
 # Names listed per work before "+N more"; a 3,000-author paper stays one line.
 AUTHORS_LISTED = 8
 # More words than this in a name query add cost, not precision.
 SEARCH_MAX_WORDS = 6
-
-
-def site_shows_sample_data() -> bool:
-    """True while the bundled sample dataset is loaded (a succeeded run of the
-    snapshot loader marked ``sample``). Cached; the loader clears the key."""
-    cached = cache.get(SAMPLE_DATA_CACHE_KEY)
-    if cached is None:
-        cached = ImportRun.objects.filter(
-            source=SAMPLE_DATA_SOURCE,
-            parameters__sample=True,
-            status=ImportRun.Status.SUCCEEDED,
-        ).exists()
-        cache.set(SAMPLE_DATA_CACHE_KEY, cached, 300)
-    return cached
 
 
 # --- lists and search -------------------------------------------------------
@@ -240,7 +225,10 @@ def researcher_profile(*, openalex_id: str) -> ProfileData:
 def _venue_name() -> Case:
     """A work's venue as readers name it (arXiv under its short name)."""
     return Case(
-        When(source__openalex_id=ARXIV_SOURCE_ID, then=Value(ARXIV_VENUE_NAME)),
+        When(
+            source__openalex_id=Source.ARXIV_OPENALEX_ID,
+            then=Value(ARXIV_VENUE_NAME),
+        ),
         default=Coalesce(F("source__display_name"), Value("")),
         output_field=CharField(),
     )
@@ -325,14 +313,6 @@ def researcher_works(*, researcher: Researcher, sort: str) -> QuerySet[Work]:
 # --- trust ------------------------------------------------------------------
 
 
-def trust_band(*, score: int) -> tuple[int, int, str]:
-    """The (low, high, label) band a score falls in."""
-    for low, high, label in trust.BANDS:
-        if low <= score <= high:
-            return low, high, label
-    return trust.BANDS[-1] if score > trust.MAX_SCORE else trust.BANDS[0]
-
-
 @dataclass(frozen=True)
 class TrustSignal:
     key: str
@@ -370,6 +350,41 @@ def _number(value: Any) -> float | None:
     return int(number) if number.is_integer() else round(number, 2)
 
 
+@dataclass(frozen=True)
+class CloseCollaborator:
+    researcher: Researcher
+    tie_strength: float
+
+
+def researcher_close_collaborators(
+    *, researcher: Researcher, limit: int = CLOSE_COLLABORATORS_LISTED
+) -> list[CloseCollaborator]:
+    """The strongest ``limit`` close collaborators of ``researcher``, as the
+    trust model counts them (``profiles.ties``: tie strength at least
+    ``CLOSE_COLLABORATOR_THRESHOLD``, works above ``LARGE_TEAM_AUTHOR_CAP``
+    authors left out), strongest first. Two queries whatever the size."""
+    threshold = settings.CLOSE_COLLABORATOR_THRESHOLD
+    strengths = [
+        (researcher_id, strength)
+        for researcher_id, strength in ties.tie_strengths(
+            researcher_id=researcher.pk,
+            limit=limit,
+            max_author_count=ties.LARGE_TEAM_AUTHOR_CAP,
+        )
+        if ties.is_close(strength, threshold=threshold)
+    ]
+    if not strengths:
+        return []
+    rows = Researcher.objects.only(
+        "openalex_id", "display_name", "trust_score", "trust_label"
+    ).in_bulk([researcher_id for researcher_id, _ in strengths])
+    return [
+        CloseCollaborator(researcher=rows[researcher_id], tie_strength=strength)
+        for researcher_id, strength in strengths
+        if researcher_id in rows
+    ]
+
+
 def trust_explanation(*, researcher: Researcher) -> TrustExplanation:
     """The stored ``trust_breakdown`` of ``researcher``, signal by signal.
 
@@ -402,12 +417,12 @@ def trust_explanation(*, researcher: Researcher) -> TrustExplanation:
         bool(signals) or researcher.trust_computed_at is not None
     )
     score = researcher.trust_score
-    label = researcher.trust_label or trust_band(score=score)[2]
+    label = researcher.trust_label or trust.trust_band(score=score)[2]
     return TrustExplanation(
         is_computed=is_computed,
         score=score,
         label=label,
-        band=trust_band(score=score),
+        band=trust.trust_band(score=score),
         model_version=str(breakdown.get("model_version") or ""),
         signals=signals,
         signals_total=_number(sum(s.value for s in signals)) or 0,

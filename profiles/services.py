@@ -1,4 +1,5 @@
-"""Writes of researcher profiles: trust, and merges of author records."""
+"""Writes of researcher profiles: trust, and what a researcher merge moves of
+profiles' own rows (follows)."""
 
 from __future__ import annotations
 
@@ -7,14 +8,12 @@ from collections.abc import Iterator
 from django.conf import settings
 from django.db import connection
 from django.db.models import Count
-from django.db.models.functions import Now
 from django.utils import timezone
 
-from works.merge_records import openalex_merge
+from bzpeer.db import quoted_table
 from works.models import Authorship, Work
 
-from .models import Follow, Researcher, ResearcherRedirect, ResearcherTopic
-from .signals import researcher_merged
+from .models import Follow, Researcher
 from .ties import close_collaborator_summaries
 from .trust import TrustInputs, trust_compute
 
@@ -66,8 +65,8 @@ def _work_totals(*, researcher_ids: list[int]) -> dict[int, tuple[int, int, int]
     versions of it (a preprint and its article, see ``works.versions``).
     Citations add up over the versions: OpenAlex counts each version's
     citations on its own record. One query."""
-    authorship = connection.ops.quote_name(Authorship._meta.db_table)
-    work = connection.ops.quote_name(Work._meta.db_table)
+    authorship = quoted_table(Authorship)
+    work = quoted_table(Work)
     sql = f"""
         SELECT researcher_id,
                COUNT(DISTINCT listed_id),
@@ -177,118 +176,11 @@ def researcher_trust_update(
     return updated
 
 
-# --- merges ---------------------------------------------------------------------
-
-
-def _merge_follows(*, old: Researcher, survivor: Researcher) -> None:
-    """Followers of ``old`` follow ``survivor``; one who followed both keeps
-    the follow they had of ``survivor`` (the other goes with ``old``)."""
+def researcher_merge_follows(old: Researcher, survivor: Researcher) -> None:
+    """profiles' researcher-merge handler (``works.hooks``): followers of
+    ``old`` follow ``survivor``; one who followed both keeps the follow they
+    had of ``survivor`` (the other goes with ``old``). One query; cannot
+    conflict, so it never raises on data."""
     Follow.objects.filter(researcher=old).exclude(
         user_id__in=Follow.objects.filter(researcher=survivor).values("user_id")
     ).update(researcher=survivor)
-
-
-def _merge_authorships(*, old: Researcher, survivor: Researcher) -> None:
-    """Authorships of ``old`` go to ``survivor``, except on works where
-    ``survivor`` already has one (those of ``old`` become bare names when it
-    is deleted). The works moved are stamped changed, so the import that
-    merged them regroups their versions and recomputes their authors' trust
-    (the first author may now match across a preprint and its article)."""
-    moving = Authorship.objects.filter(researcher=old).exclude(
-        work_id__in=Authorship.objects.filter(researcher=survivor).values("work_id")
-    )
-    work_ids = set(moving.values_list("work_id", flat=True))
-    moving.update(researcher=survivor)
-    Work.objects.filter(pk__in=work_ids).update(updated_at=Now())
-
-
-def _merge_topics(*, old: Researcher, survivor: Researcher) -> None:
-    """Topics of ``old`` that ``survivor`` lacks; the survivor's own counts
-    stay (the source recounts them on its next record)."""
-    ResearcherTopic.objects.filter(researcher=old).exclude(
-        topic_id__in=ResearcherTopic.objects.filter(researcher=survivor).values(
-            "topic_id"
-        )
-    ).update(researcher=survivor)
-
-
-def _merge_record(*, old: Researcher, survivor: Researcher) -> None:
-    """The owner's curation survives: headline, bio and "open to collaborate"
-    from the claimed record of the two (else the survivor's, empty text
-    filled from the other), the stronger claim and verification level; the
-    survivor's public identifiers and affiliation, completed from ``old``."""
-    owner = old if old.is_claimed and not survivor.is_claimed else survivor
-    other = survivor if owner is old else old
-    survivor.headline = owner.headline or other.headline
-    survivor.bio = owner.bio or other.bio
-    survivor.is_open_to_collaborate = owner.is_open_to_collaborate
-    survivor.is_claimed = survivor.is_claimed or old.is_claimed
-    survivor.verification_level = max(
-        survivor.verification_level, old.verification_level
-    )
-    if survivor.affiliation_id is None:
-        survivor.affiliation_id = old.affiliation_id
-    # Views of either address were views of this person (refresh order).
-    survivor.view_count += old.view_count
-    if survivor.orcid is None and old.orcid:
-        # Unique: the old row gives it up first.
-        Researcher.objects.filter(pk=old.pk).update(orcid=None)
-        survivor.orcid = old.orcid
-    names = [survivor.display_name, *survivor.display_name_alternatives]
-    survivor.display_name_alternatives += [
-        name
-        for name in dict.fromkeys([old.display_name, *old.display_name_alternatives])
-        if name not in names
-    ]
-    survivor.save(
-        update_fields=[
-            "headline",
-            "bio",
-            "is_open_to_collaborate",
-            "is_claimed",
-            "verification_level",
-            "affiliation",
-            "orcid",
-            "display_name_alternatives",
-            "view_count",
-            "updated_at",
-        ]
-    )
-
-
-def researcher_merge(
-    *, old_openalex_id: str, new_openalex_id: str
-) -> Researcher | None:
-    """Apply OpenAlex's merge of author ``old_openalex_id`` into
-    ``new_openalex_id`` and return the survivor: the record the old id leads
-    to now, or None when we hold neither.
-
-    When we hold both, everything held under the old record moves to the
-    survivor: follows (deduplicated), owner curation (``_merge_record``),
-    authorships (except on works the survivor is already on), topics, the
-    redirects that led to it, and, through the ``researcher_merged`` signal,
-    what apps downstream of profiles hold; then the old id redirects to the
-    survivor (``ResearcherRedirect``: its profile URL answers 301) and the old
-    row is deleted. When we hold only the old record, it takes the new id and
-    the old id redirects to it. The survivor's ``updated_at`` moves, so the
-    import that merged it recomputes its trust.
-
-    Runs in one transaction (a savepoint in the caller's, e.g. an importer's
-    page), with both rows locked. Idempotent: a merge already applied, or of
-    an id we never held, changes nothing."""
-
-    def move(old: Researcher, survivor: Researcher) -> None:
-        _merge_follows(old=old, survivor=survivor)
-        _merge_authorships(old=old, survivor=survivor)
-        _merge_topics(old=old, survivor=survivor)
-        _merge_record(old=old, survivor=survivor)
-        researcher_merged.send(sender=Researcher, old=old, survivor=survivor)
-
-    return openalex_merge(
-        Researcher,
-        ResearcherRedirect,
-        "researcher",
-        old_openalex_id=old_openalex_id,
-        new_openalex_id=new_openalex_id,
-        move=move,
-    )

@@ -1,9 +1,13 @@
-"""Celery tasks of profiles: thin wrappers around ``profiles.services``."""
+"""Celery tasks of profiles: thin wrappers around ``profiles.services``, and
+the after-import handler that enqueues the trust recompute."""
 
 from __future__ import annotations
 
 from celery import shared_task
-from django.db import OperationalError
+from django.db import OperationalError, transaction
+
+from works.models import ImportRun
+from works.selectors import import_run_touched_researcher_ids
 
 from .popularity import researcher_views_flush
 from .services import researcher_trust_update
@@ -38,3 +42,24 @@ def researcher_views_flush_task() -> int:
     Safe to redeliver: a flush takes the counters away before it writes, so
     a second delivery adds only views counted since."""
     return researcher_views_flush()
+
+
+def import_run_trust_refresh(
+    run: ImportRun, sync: bool = False, *, chunk_size: int = 1000
+) -> int:
+    """profiles' after-import handler (``works.hooks``): recompute the trust of
+    the researchers ``run`` touched and return how many ids were handed on,
+    enqueued as ``researcher_trust_recompute`` tasks of ``chunk_size`` ids each
+    (after the current transaction commits), or with ``sync`` computed in
+    this process. Idempotent: recomputing an unchanged researcher stores the
+    same score."""
+    handed_on = 0
+    for chunk in import_run_touched_researcher_ids(run=run, chunk_size=chunk_size):
+        if sync:
+            researcher_trust_update(researcher_ids=chunk)
+        else:
+            transaction.on_commit(
+                lambda ids=chunk: researcher_trust_recompute.delay(ids)
+            )
+        handed_on += len(chunk)
+    return handed_on

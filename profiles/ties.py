@@ -26,6 +26,7 @@ from dataclasses import dataclass
 
 from django.db import connection
 
+from bzpeer.db import quoted_table
 from works.models import Authorship, Work
 
 from .models import Researcher
@@ -45,6 +46,12 @@ LARGE_TEAM_AUTHOR_CAP = 100
 _THRESHOLD_TOLERANCE = 1e-9
 
 
+def is_close(strength: float, *, threshold: float) -> bool:
+    """True when a tie of ``strength`` makes a close collaborator: at least
+    ``threshold``, give or take floating-point rounding (see above)."""
+    return strength >= threshold - _THRESHOLD_TOLERANCE
+
+
 @dataclass(frozen=True)
 class CloseCollaboratorSummary:
     """A researcher's close collaborators: how many, and the mean of their
@@ -56,9 +63,9 @@ class CloseCollaboratorSummary:
 
 def _tables() -> dict[str, str]:
     return {
-        "authorship": connection.ops.quote_name(Authorship._meta.db_table),
-        "work": connection.ops.quote_name(Work._meta.db_table),
-        "researcher": connection.ops.quote_name(Researcher._meta.db_table),
+        "authorship": quoted_table(Authorship),
+        "work": quoted_table(Work),
+        "researcher": quoted_table(Researcher),
     }
 
 
@@ -74,7 +81,7 @@ def tie_strengths(
     ``limit`` keeps the strongest ``limit`` coauthors. ``max_author_count``
     leaves out works with larger teams; ``None`` gives the exact Newman
     weight, and ``LARGE_TEAM_AUTHOR_CAP`` the same strengths that
-    ``close_collaborator_counts`` uses. Authorships not attached to a
+    ``close_collaborator_summaries`` counts. Authorships not attached to a
     researcher record (bare names) tie nobody. One query; its cost grows with
     the sum of the team sizes of this researcher's works."""
     sql = """
@@ -185,15 +192,3 @@ def close_collaborator_summaries(
                 mean_trust=None if mean_trust is None else float(mean_trust),
             )
     return summaries
-
-
-def close_collaborator_counts(
-    *, researcher_ids: list[int], threshold: float
-) -> dict[int, int]:
-    """How many close collaborators (tie strength >= ``threshold``) each of
-    ``researcher_ids`` has, in one query for the batch; every requested id is
-    in the answer. See ``close_collaborator_summaries``."""
-    summaries = close_collaborator_summaries(
-        researcher_ids=researcher_ids, threshold=threshold
-    )
-    return {researcher_id: s.count for researcher_id, s in summaries.items()}

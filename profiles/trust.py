@@ -232,12 +232,18 @@ def _collaborator_trust(inputs: TrustInputs) -> TrustContribution:
     )
 
 
-def trust_label(*, score: int) -> str:
-    """The band label of a score (Unverified, Emerging, Established, Trusted)."""
+def trust_band(*, score: int) -> tuple[int, int, str]:
+    """The (low, high, label) band a score falls in; a score outside 0-100
+    falls in the nearest band."""
     for low, high, label in BANDS:
         if low <= score <= high:
-            return label
-    return BANDS[-1][2] if score > MAX_SCORE else BANDS[0][2]
+            return low, high, label
+    return BANDS[-1] if score > MAX_SCORE else BANDS[0]
+
+
+def trust_label(*, score: int) -> str:
+    """The band label of a score (Unverified, Emerging, Established, Trusted)."""
+    return trust_band(score=score)[2]
 
 
 def trust_compute(*, inputs: TrustInputs) -> TrustResult:
@@ -347,26 +353,3 @@ def trust_compute(*, inputs: TrustInputs) -> TrustResult:
     return TrustResult(
         score=score, label=trust_label(score=score), total=total, breakdown=breakdown
     )
-
-
-def verification_level_for(
-    *,
-    has_public_source: bool,
-    is_claimed: bool,
-    has_orcid_sign_in: bool = False,
-    has_verified_institution_email: bool = False,
-    is_staff_verified: bool = False,
-) -> int:
-    """The verification level (0-4, the values of
-    ``profiles.models.VerificationLevel``) that the evidence supports:
-    L4 staff-verified; L3 claimed with an ORCID sign-in matching the record
-    or a verified e-mail at the affiliation's domain; L2 claimed; L1 imported
-    from a public source; L0 otherwise. Strong evidence without an approved
-    claim is not a claim, so it does not lift a record above L1."""
-    if is_staff_verified:
-        return 4
-    if is_claimed and (has_orcid_sign_in or has_verified_institution_email):
-        return 3
-    if is_claimed:
-        return 2
-    return 1 if has_public_source else 0

@@ -1,14 +1,14 @@
-"""Pages of researcher profiles: home, search, profile, trust explanations, and
-the health probe. Each view parses its input, calls selectors and renders."""
+"""Pages of researcher profiles: home, search, profile and trust explanations.
+Each view parses its input, calls selectors and renders."""
 
+from django.conf import settings
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponsePermanentRedirect, JsonResponse
+from django.http import Http404, HttpResponsePermanentRedirect
 from django.shortcuts import render
 from django.urls import reverse
-from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
-from . import health, popularity, selectors, trust
+from . import popularity, selectors, trust
 from .models import Researcher
 
 SEARCH_RESULTS_PER_PAGE = 20
@@ -91,6 +91,10 @@ def researcher_trust(request, openalex_id):
         {
             "researcher": researcher,
             "trust": selectors.trust_explanation(researcher=researcher),
+            "close_collaborators": selectors.researcher_close_collaborators(
+                researcher=researcher
+            ),
+            "threshold": settings.CLOSE_COLLABORATOR_THRESHOLD,
             "unclaimed_cap": trust.UNCLAIMED_SCORE_CAP,
         },
     )
@@ -105,15 +109,4 @@ def trust_model(request):
             "bands": trust.BANDS,
             "unclaimed_cap": trust.UNCLAIMED_SCORE_CAP,
         },
-    )
-
-
-@never_cache
-@require_safe
-def healthz(request):
-    checks = health.site_health()
-    healthy = all(value == "ok" for value in checks.values())
-    return JsonResponse(
-        {"status": "ok" if healthy else "degraded", **checks},
-        status=200 if healthy else 503,
     )

@@ -1,10 +1,19 @@
-"""factory_boy factories for the catalog and profiles."""
+"""factory_boy factories for the catalog, profiles, users and import runs."""
 
 import factory
+from django.contrib.auth.models import Permission
 
 from profiles.models import Follow, Researcher, ResearcherTopic, VerificationLevel
-from profiles.text import normalize_name
-from works.models import Authorship, Institution, Source, Topic, Work, WorkTopic
+from works.models import (
+    Authorship,
+    ImportRun,
+    Institution,
+    Source,
+    Topic,
+    Work,
+    WorkTopic,
+)
+from works.text import normalize_name
 
 
 class InstitutionFactory(factory.django.DjangoModelFactory):
@@ -120,12 +129,43 @@ class UserFactory(factory.django.DjangoModelFactory):
             obj.save(update_fields=["password"])
 
 
+def staff_user(*permissions: str, **fields):
+    """A staff user holding ``permissions`` (codenames of works)."""
+    user = UserFactory(is_staff=True, **fields)
+    user.user_permissions.set(
+        Permission.objects.filter(
+            content_type__app_label="works", codename__in=permissions
+        )
+    )
+    return user
+
+
 class FollowFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Follow
 
     user = factory.SubFactory(UserFactory)
     researcher = factory.SubFactory(ResearcherFactory)
+
+
+class ImportRunFactory(factory.django.DjangoModelFactory):
+    """A failed OpenAlex import of one author, two pages of three done."""
+
+    class Meta:
+        model = ImportRun
+
+    source = "openalex-api"
+    parameters = factory.LazyFunction(lambda: {"authors": ["A5023888391"]})
+    status = ImportRun.Status.FAILED
+    created_count = 4
+    updated_count = 1
+    unchanged_count = 2
+    rejected_count = 1
+    calls = factory.LazyFunction(lambda: {"single": 1, "list": 2})
+    checkpoint = factory.LazyFunction(lambda: {"cursor": "IlsxNjA5"})
+    progress_done = 2
+    progress_total = 3
+    error = "openalex-api did not answer works page 3 after 3 attempts"
 
 
 def work_with_team(*, researchers, **work_fields) -> Work:

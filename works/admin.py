@@ -22,13 +22,6 @@ from django.utils.html import format_html
 from django.utils.text import Truncator
 from django.utils.timezone import localtime
 
-from .dispatch import (
-    OPENALEX_SOURCE,
-    RunNotResumable,
-    import_run_rerun,
-    import_run_resume,
-    live_import_start,
-)
 from .forms import OpenAlexImportForm
 from .ingest.identifiers import normalize_arxiv_id, normalize_doi, short_openalex_id
 from .models import (
@@ -39,6 +32,12 @@ from .models import (
     Source,
     Topic,
     Work,
+)
+from .services import (
+    RunNotResumable,
+    import_run_rerun,
+    import_run_resume,
+    import_run_start,
 )
 
 REJECTIONS_INLINE = 50
@@ -115,7 +114,7 @@ class ImportRunAdmin(admin.ModelAdmin):
     """Import runs with their progress and outcome; operators start an
     OpenAlex import, resume an interrupted run or re-run one from here.
     Starting and re-running need the add permission, resuming the change
-    permission; each hands the run to the workers (``works.dispatch``)."""
+    permission; each hands the run to the workers (``works.services``)."""
 
     list_display = (
         "id",
@@ -227,7 +226,7 @@ class ImportRunAdmin(admin.ModelAdmin):
         runs = list(queryset.order_by("id"))
         for run in runs:
             try:
-                import_run_resume(run)
+                import_run_resume(run=run)
             except RunNotResumable as exc:
                 self.message_user(request, f"Not resumed: {exc}.", messages.WARNING)
             else:
@@ -244,7 +243,7 @@ class ImportRunAdmin(admin.ModelAdmin):
         started = []
         for run in queryset.order_by("id"):
             try:
-                new_run = import_run_rerun(run)
+                new_run = import_run_rerun(run=run)
             except RunNotResumable as exc:
                 self.message_user(request, f"Not re-run: {exc}.", messages.WARNING)
             else:
@@ -275,8 +274,9 @@ class ImportRunAdmin(admin.ModelAdmin):
             raise PermissionDenied
         form = OpenAlexImportForm(request.POST if request.method == "POST" else None)
         if form.is_bound and form.is_valid():
-            run = live_import_start(
-                source=OPENALEX_SOURCE, parameters=form.import_parameters()
+            run = import_run_start(
+                source=ImportRun.Source.OPENALEX_API,
+                parameters=form.import_parameters(),
             )
             self.message_user(
                 request,

@@ -7,19 +7,13 @@ from typing import Any
 
 from django import forms
 
-from .dispatch import OPENALEX_AUTHORS, OPENALEX_ORCIDS
-from .ingest.identifiers import normalize_orcid, short_openalex_id
+from .ingest.identifiers import is_orcid_written, normalize_orcid, short_openalex_id
+from .ingest.openalex.walks import PARAMETER_AUTHORS, PARAMETER_ORCIDS
 
 # One import from the admin names a handful of authors; a long list belongs
 # to the command line.
 MAX_AUTHORS = 25
 _SEPARATORS = re.compile(r"[\s,;]+")
-_OPENALEX_AUTHOR = re.compile(
-    r"^(?:https?://(?:api\.)?openalex\.org/(?:authors/)?)?[Aa]\d{1,30}$"
-)
-_ORCID = re.compile(
-    r"^(?:https?://(?:www\.)?orcid\.org/)?\d{4}-\d{4}-\d{4}-\d{3}[\dXx]$"
-)
 
 
 def _split(value: str) -> list[str]:
@@ -50,7 +44,7 @@ class OpenAlexImportForm(forms.Form):
         ids = []
         for value in _split(self.cleaned_data["openalex_ids"]):
             short = short_openalex_id(value, prefix="A")
-            if not _OPENALEX_AUTHOR.match(value) or short is None:
+            if short is None:
                 raise forms.ValidationError(
                     f"{value!r} is not an OpenAlex author id (A followed by digits)."
                 )
@@ -60,7 +54,7 @@ class OpenAlexImportForm(forms.Form):
     def clean_orcids(self) -> list[str]:
         orcids = []
         for value in _split(self.cleaned_data["orcids"]):
-            if not _ORCID.match(value):
+            if not is_orcid_written(value):
                 raise forms.ValidationError(
                     f"{value!r} is not an ORCID iD (0000-0000-0000-000X)."
                 )
@@ -94,10 +88,10 @@ class OpenAlexImportForm(forms.Form):
 
     def import_parameters(self) -> dict[str, list[str]]:
         """The OpenAlex importer's parameters for the authors given (see
-        ``works.importers.openalex``: it reads both lists)."""
+        ``works.ingest.openalex.walks``: it reads both lists)."""
         parameters = {
-            OPENALEX_AUTHORS: self.cleaned_data["openalex_ids"],
-            OPENALEX_ORCIDS: self.cleaned_data["orcids"],
+            PARAMETER_AUTHORS: self.cleaned_data["openalex_ids"],
+            PARAMETER_ORCIDS: self.cleaned_data["orcids"],
         }
         return {name: values for name, values in parameters.items() if values}
 

@@ -1,8 +1,12 @@
 """The scholarly catalog: works, their authorships, venues, topics, institutions,
 and the import runs that fill them.
 
-Natural keys (OpenAlex ids, DOI, arXiv id, ROR) are unique and indexed; every
-row of this module is written by the one upsert path in ``works.ingest.upsert``.
+Natural keys (OpenAlex ids, DOI, arXiv id, ROR) are unique and indexed.
+Source data reaches these rows only through the one upsert path
+(``works.ingest.upsert``); besides it, three services rewrite rows we already
+hold: OpenAlex merges (``works.merges``), version grouping
+(``works.versions``, ``Work.canonical``), and the import-run bookkeeping
+(``works.ingest.runs``) on ``ImportRun`` and ``RejectedRecord``.
 OpenAlex ids are stored short (``W2741809807``), DOIs lower-cased without the
 ``https://doi.org/`` prefix.
 """
@@ -30,6 +34,10 @@ class Institution(models.Model):
 
 
 class Source(models.Model):
+    # The OpenAlex id of arXiv as a venue: the arXiv importer files every
+    # preprint under it, and pages name it "arXiv".
+    ARXIV_OPENALEX_ID = "S4306400194"
+
     """A venue: journal, conference, repository (arXiv is ``S4306400194``)."""
 
     openalex_id = models.CharField(max_length=32, unique=True)
@@ -191,13 +199,21 @@ class AuthorshipInstitution(models.Model):
 
 
 class ImportRun(models.Model):
+    class Source(models.TextChoices):
+        """Where a run reads from; each names its importer in
+        ``works.ingest.driver.IMPORTERS``."""
+
+        OPENALEX_SNAPSHOT = "openalex-snapshot", "OpenAlex snapshot files"
+        OPENALEX_API = "openalex-api", "OpenAlex API"
+        ARXIV = "arxiv", "arXiv API"
+
     class Status(models.TextChoices):
         PENDING = "pending"
         RUNNING = "running"
         SUCCEEDED = "succeeded"
         FAILED = "failed"
 
-    source = models.CharField(max_length=40)  # e.g. "openalex-snapshot"
+    source = models.CharField(max_length=40, choices=Source.choices)
     parameters = models.JSONField(default=dict, blank=True)
     status = models.CharField(
         max_length=12, choices=Status.choices, default=Status.PENDING

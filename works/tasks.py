@@ -1,4 +1,5 @@
-"""Celery tasks of works: thin wrappers around ``works.services``."""
+"""Celery tasks of works: thin wrappers around ``works.services`` and the run
+driver (``works.ingest.driver``)."""
 
 from __future__ import annotations
 
@@ -7,73 +8,32 @@ import logging
 from celery import shared_task
 from django.conf import settings
 
-from .dispatch import import_runs_sweep
-from .freshness import researchers_refresh
-from .importers.base import live_import_execute
+from .ingest.driver import run_execute
 from .ingest.runs import ImportRunBusy
 from .models import ImportRun
-from .services import import_run_trust_refresh, snapshot_load
+from .services import (
+    IMPORT_RUN_TASK,
+    import_runs_sweep,
+    researchers_refresh,
+)
 
 logger = logging.getLogger(__name__)
 
-# Each invocation of an import task works settings.IMPORT_TASK_TIME_BUDGET
+# Each invocation of the import task works settings.IMPORT_TASK_TIME_BUDGET
 # seconds (20 min), then re-enqueues itself from the run's checkpoint: under the
 # soft time limit (30 min) and far under the broker's visibility timeout, so an
 # acked-late task is never redelivered while it runs. A setting read at each
 # call rather than a constant, so a test can shorten it (``settings`` fixture).
 
 
-@shared_task(name="works.snapshot_load", acks_late=True)
-def snapshot_load_task(
-    path: str,
-    run_id: int | None = None,
-    sample: bool = False,
-    entity: str | None = None,
-) -> int | None:
-    """Load the OpenAlex snapshot at ``path`` (as ``works.services.snapshot_load``,
-    ``entity`` limiting it to one entity) for at most
-    ``settings.IMPORT_TASK_TIME_BUDGET`` seconds, then re-enqueue itself with
-    the run's id until the run is done; on success enqueue the trust recompute
-    of the researchers it touched. Returns the run id.
-
-    Idempotent: a redelivered message resumes the run from its checkpoint, and
-    one for a run already finished, deleted, or being loaded by another
-    worker returns quietly."""
-    run = None
-    if run_id is not None:
-        run = ImportRun.objects.filter(pk=run_id).first()
-        if run is None or run.status == ImportRun.Status.SUCCEEDED:
-            return run_id
-    try:
-        run = snapshot_load(
-            path=path,
-            run=run,
-            sample=sample,
-            entity=entity,
-            progress=False,
-            time_budget=settings.IMPORT_TASK_TIME_BUDGET,
-        )
-    except ImportRunBusy:
-        # A redelivered message while the first delivery still loads: that
-        # one re-enqueues the next slice.
-        logger.info("import run %s is being loaded elsewhere", run_id)
-        return run_id
-    if run.status == ImportRun.Status.RUNNING:
-        more = {"entity": entity} if entity else {}
-        snapshot_load_task.delay(path, run_id=run.pk, sample=sample, **more)
-    elif run.status == ImportRun.Status.SUCCEEDED:
-        import_run_trust_refresh(run=run)
-    else:
-        logger.error("import run %s failed: %s", run.pk, run.error)
-    return run.pk
-
-
-@shared_task(name="works.live_import", acks_late=True)
-def live_import_task(run_id: int) -> int:
-    """Run the live import ``run_id`` (as ``works.importers.base.live_import_execute``)
-    for at most ``settings.IMPORT_TASK_TIME_BUDGET`` seconds, then re-enqueue
-    itself until the run is done. Requests answered 429 / 5xx are retried with
-    backoff inside, honouring Retry-After, at the rate shared by every worker.
+@shared_task(name=IMPORT_RUN_TASK, acks_late=True)
+def import_run_task(run_id: int) -> int:
+    """Run the import run ``run_id`` of any source (as
+    ``works.ingest.driver.run_execute``) for at most
+    ``settings.IMPORT_TASK_TIME_BUDGET`` seconds, then re-enqueue itself until
+    the run is done; the driver's after-run step enqueues the trust
+    recompute. Requests answered 429 / 5xx are retried with backoff inside,
+    honouring Retry-After, at the rate shared by every worker.
 
     Idempotent: a redelivered message (worker killed) resumes the run from its
     checkpoint; one for a run finished, deleted, or being run by another
@@ -82,14 +42,16 @@ def live_import_task(run_id: int) -> int:
     if run is None or run.status == ImportRun.Status.SUCCEEDED:
         return run_id
     try:
-        run = live_import_execute(
+        run = run_execute(
             run, progress=False, time_budget=settings.IMPORT_TASK_TIME_BUDGET
         )
     except ImportRunBusy:
+        # A redelivered message while the first delivery still runs: that
+        # one re-enqueues the next slice.
         logger.info("import run %s is being run elsewhere", run_id)
         return run_id
     if run.status == ImportRun.Status.RUNNING:
-        live_import_task.delay(run.pk)
+        import_run_task.delay(run.pk)
     elif run.status == ImportRun.Status.FAILED:
         logger.error("import run %s failed: %s", run.pk, run.error)
     return run.pk
@@ -99,7 +61,7 @@ def live_import_task(run_id: int) -> int:
 def researchers_refresh_task() -> int | None:
     """Refresh the researchers whose source record is oldest (claimed first,
     then the most viewed), ``REFRESH_BATCH`` at a time, as one OpenAlex import
-    run (``works.freshness.researchers_refresh``); return its id, or None when
+    run (``works.services.researchers_refresh``); return its id, or None when
     nothing was due or the previous refresh is still going. Run by beat.
 
     Idempotent in effect: a redelivered message finds the run the first
@@ -111,6 +73,6 @@ def researchers_refresh_task() -> int | None:
 @shared_task(name="works.import_runs_sweep", acks_late=True)
 def import_runs_sweep_task() -> list[int]:
     """Enqueue again the import runs left running by a lost worker, and runs
-    pending long after they were created (``works.dispatch.import_runs_sweep``);
+    pending long after they were created (``works.services.import_runs_sweep``);
     return their ids. Run by beat. Idempotent: a run enqueued twice runs once."""
     return import_runs_sweep()

@@ -1,5 +1,6 @@
-"""Text keys of works, shared by the upsert path (which stores them) and the
-version grouping (which matches on them), so both sides agree."""
+"""Text keys of the catalog, shared by the upsert path (which stores them)
+and their readers (version grouping matches titles, search matches names),
+so both sides agree."""
 
 from __future__ import annotations
 
@@ -29,3 +30,11 @@ def title_key(title: str | None) -> str:
     stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
     words = _SEPARATORS.sub(" ", _APOSTROPHES.sub("", stripped.casefold()))
     return " ".join(words.split())[:TITLE_KEY_MAX_LENGTH].rstrip()
+
+
+def normalize_name(value: str) -> str:
+    """Lower-case, accent-stripped, whitespace-folded form of a name:
+    ``"  José  ÁLVAREZ"`` becomes ``"jose alvarez"``."""
+    decomposed = unicodedata.normalize("NFKD", value or "")
+    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return " ".join(stripped.casefold().split())

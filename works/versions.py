@@ -43,6 +43,8 @@ from datetime import datetime
 
 from django.db import connection, transaction
 
+from bzpeer.db import AdvisoryLock, advisory_xact_lock, quoted_table
+
 from .models import Authorship, Work
 
 logger = logging.getLogger(__name__)
@@ -57,9 +59,6 @@ BATCH_SIZE = 2000
 # Relations followed from the changed rows. Two steps reach every version of
 # a preprint-article-arXiv triple even when none of them was grouped before.
 MAX_HOPS = 3
-# Namespace and key of the advisory lock that keeps one grouping at a time:
-# two processes grouping overlapping rows could otherwise leave a chain.
-_LOCK = (0x5756, 0)
 
 
 @dataclass(frozen=True)
@@ -82,11 +81,7 @@ class _Row:
 
 
 def _tables() -> dict[str, str]:
-    quote = connection.ops.quote_name
-    return {
-        "work": quote(Work._meta.db_table),
-        "authorship": quote(Authorship._meta.db_table),
-    }
+    return {"work": quoted_table(Work), "authorship": quoted_table(Authorship)}
 
 
 _GROUP_ROWS_SQL = """
@@ -260,7 +255,8 @@ def versions_group_ids(*, work_ids: Iterable[int]) -> int:
     if not ids:
         return 0
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", list(_LOCK))
+        # Two processes grouping overlapping rows could otherwise leave a chain.
+        advisory_xact_lock(AdvisoryLock.VERSIONS_GROUP)
         rows = _group_rows(cursor, ids)
         if not rows:
             return 0

@@ -56,7 +56,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "profiles.context_processors.site_banner",
+                "bzpeer.context_processors.site_banner",
             ],
         },
     },
@@ -121,12 +121,13 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 2 * 60 * 60}
 CELERY_TASK_DEFAULT_QUEUE = env("CELERY_QUEUE", default="bzpeer")
 # Periodic tasks, all of them (``celery -A bzpeer beat``).
 CELERY_BEAT_SCHEDULE: dict = {
-    # Re-import the stalest researchers (works.freshness), once an hour.
+    # Re-import the stalest researchers (works.services.researchers_refresh),
+    # once an hour.
     "researchers-refresh": {
         "task": "works.researchers_refresh",
         "schedule": crontab(minute=17),
     },
-    # Resume import runs whose worker was lost (works.dispatch).
+    # Resume import runs whose worker was lost (works.services.import_runs_sweep).
     "import-runs-sweep": {
         "task": "works.import_runs_sweep",
         "schedule": timedelta(minutes=10),
@@ -138,8 +139,9 @@ CELERY_BEAT_SCHEDULE: dict = {
     },
 }
 
-# Live imports (works.importers). OpenAlex asks for an API key since February
-# 2026 (without one only a few calls a day are allowed) and a contact e-mail.
+# Live imports (works.ingest.openalex, works.ingest.arxiv). OpenAlex asks for an
+# API key since February 2026 (without one only a few calls a day are allowed)
+# and a contact e-mail.
 OPENALEX_EMAIL = env("OPENALEX_EMAIL", default="")
 OPENALEX_API_KEY = env("OPENALEX_API_KEY", default="")
 # Seconds between two requests to a source, shared by every worker (Redis).

@@ -1,10 +1,11 @@
-"""Playwright driving Debian's Chromium against the live test server."""
+"""Fixtures of the browser tests: Playwright driving Debian's Chromium against
+the live test server, and the bundled sample data loaded."""
 
 import os
 
 import pytest
 
-from tests.conftest import ARTIFACTS
+from tests.helpers.paths import ARTIFACTS, SAMPLE_SNAPSHOT
 
 # Playwright's sync API runs an event loop in this thread; the ORM calls the
 # tests make between page actions are still plain synchronous calls.
@@ -52,3 +53,15 @@ def page(chromium, request):
             path=str(ARTIFACTS / f"failed-{request.node.name}.png"), full_page=True
         )
     context.close()
+
+
+@pytest.fixture
+def sample_data(transactional_db):
+    """The bundled sample dataset, loaded by the real loader, trust computed."""
+    from profiles.services import researcher_trust_update
+    from works.services import snapshot_load
+
+    run = snapshot_load(path=SAMPLE_SNAPSHOT, sample=True, progress=False)
+    assert run.rejected_count == 0
+    researcher_trust_update()
+    return run

@@ -6,7 +6,7 @@ import pytest
 from playwright.sync_api import expect
 
 from profiles.models import Researcher
-from tests.conftest import ARTIFACTS
+from tests.helpers.paths import ARTIFACTS
 
 pytestmark = pytest.mark.e2e
 

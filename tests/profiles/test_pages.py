@@ -1,8 +1,5 @@
 """The home, profile and trust pages, as a visitor reads them."""
 
-import re
-from html.parser import HTMLParser
-
 import pytest
 from django.core.cache import cache
 from django.urls import reverse
@@ -20,53 +17,13 @@ from tests.factories import (
     WorkFactory,
     work_with_team,
 )
+from tests.helpers.pages import page_text, profile_url, work_titles
 from works.models import Authorship, ImportRun, Work
 
 pytestmark = pytest.mark.django_db
 
 XSS_SCRIPT = "<script>alert(1)</script>"
 XSS_ATTRIBUTE = '"onmouseover="alert(1)'
-
-
-class _TextExtractor(HTMLParser):
-    def __init__(self):
-        super().__init__()
-        self.chunks = []
-        self._skipping = 0
-
-    def handle_starttag(self, tag, attrs):
-        if tag in ("script", "style", "title", "head"):
-            self._skipping += 1
-
-    def handle_endtag(self, tag):
-        if tag in ("script", "style", "title", "head"):
-            self._skipping -= 1
-
-    def handle_data(self, data):
-        if not self._skipping:
-            self.chunks.append(data)
-
-
-def page_text(response) -> str:
-    """The visible text of a page, whitespace collapsed, as a reader sees it
-    (no space before punctuation that follows an element)."""
-    extractor = _TextExtractor()
-    extractor.feed(response.content.decode())
-    text = " ".join(" ".join(extractor.chunks).split())
-    return re.sub(r" ([,.;:])", r"\1", text)
-
-
-def profile_url(researcher, **query) -> str:
-    url = reverse("profiles:detail", args=[researcher.openalex_id])
-    if query:
-        url += "?" + "&".join(f"{key}={value}" for key, value in query.items())
-    return url
-
-
-def work_titles(response) -> list[str]:
-    return re.findall(
-        r'<h3 class="work__title">([^<]*)</h3>', response.content.decode()
-    )
 
 
 def reference_researcher():
@@ -491,6 +448,41 @@ def test_trust_page_explains_each_signal_and_the_total(client):
     assert "Sum of signals" not in text
     assert "Trust model 2025.1." in text
     assert 'href="/trust/"' in response.content.decode()
+
+
+def test_trust_page_names_the_close_collaborators_strongest_first(
+    client, django_assert_max_num_queries
+):
+    me = ResearcherFactory(display_name="Centre Person", close_collaborators_count=2)
+    pair = ResearcherFactory(display_name="Pair <b>Coauthor</b>")
+    trio = ResearcherFactory(display_name="Trio Coauthor")
+    crowd = [ResearcherFactory(display_name=f"Crowd {n}") for n in range(7)]
+    work_with_team(researchers=[me, pair])  # 1/(2-1) = 1.0
+    work_with_team(researchers=[me, trio, crowd[0]])  # 1/2 each
+    work_with_team(researchers=[me, *crowd])  # 1/7: below 0.2
+
+    with django_assert_max_num_queries(4):
+        response = client.get(reverse("profiles:trust", args=[me.openalex_id]))
+
+    text = page_text(response)
+    assert "Close collaborators Coauthors whose tie strength reaches 0.2" in text
+    assert (
+        "Strongest first. Pair <b>Coauthor</b> tie strength 1.00 "
+        "Crowd 0 tie strength 0.64 Trio Coauthor tie strength 0.50 How trust"
+    ) in text
+    assert "Crowd 1" not in text
+    html = response.content.decode()
+    assert "Pair &lt;b&gt;Coauthor&lt;/b&gt;" in html
+    assert f'href="/researchers/{trio.openalex_id}/"' in html
+
+
+def test_trust_page_without_a_close_tie_says_so(client):
+    loner = ResearcherFactory()
+    work_with_team(researchers=[loner, *(ResearcherFactory() for _ in range(9))])
+
+    text = page_text(client.get(reverse("profiles:trust", args=[loner.openalex_id])))
+
+    assert "No coauthor reaches a tie strength of 0.2 yet." in text
 
 
 def test_trust_page_shows_a_capped_sum(client):

@@ -6,7 +6,7 @@ from django.db import connection
 from profiles.models import Researcher
 from profiles.selectors import researcher_search
 from tests.factories import InstitutionFactory, ResearcherFactory, work_with_team
-from tests.profiles.test_pages import page_text
+from tests.helpers.pages import page_text
 
 pytestmark = pytest.mark.django_db
 
@@ -56,7 +56,7 @@ def test_each_word_is_a_like_filter_the_trigram_index_answers():
     ResearcherFactory(display_name="Bingxuan Wang")
     sql = str(researcher_search(query="Wang BINGXUAN").query)
 
-    # Case is folded in Python (profiles.text), so the SQL is a plain LIKE per
+    # Case is folded in Python (works.text), so the SQL is a plain LIKE per
     # word: UPPER(...) LIKE, as __icontains writes it, could not use the index.
     assert sql.count('"profiles_researcher"."search_name"::text LIKE') == 2
     assert "UPPER" not in sql

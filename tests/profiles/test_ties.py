@@ -5,7 +5,6 @@ import pytest
 from profiles.ties import (
     LARGE_TEAM_AUTHOR_CAP,
     CloseCollaboratorSummary,
-    close_collaborator_counts,
     close_collaborator_summaries,
     tie_strengths,
 )
@@ -19,6 +18,15 @@ from tests.factories import (
 pytestmark = pytest.mark.django_db
 
 THRESHOLD = 0.2
+
+
+def close_collaborator_counts_of(researcher_ids: list[int]) -> dict[int, int]:
+    summaries = close_collaborator_summaries(
+        researcher_ids=researcher_ids, threshold=THRESHOLD
+    )
+    return {
+        researcher_id: summary.count for researcher_id, summary in summaries.items()
+    }
 
 
 def shared_works(*, researchers, author_count, count=1):
@@ -110,33 +118,32 @@ def test_close_collaborators_pass_the_threshold_and_exactly_threshold_counts():
     # 1/(2-1) = 1.0: counts.
     shared_works(researchers=[me, pair], author_count=2)
 
-    counts = close_collaborator_counts(
-        researcher_ids=[me.id, six_team.id, seven_team.id], threshold=THRESHOLD
-    )
+    counts = close_collaborator_counts_of([me.id, six_team.id, seven_team.id])
 
     assert counts == {me.id: 4, six_team.id: 1, seven_team.id: 0}
 
 
-def test_close_collaborator_counts_answer_every_requested_id_in_one_query(
+def test_close_collaborators_answer_every_requested_id_in_one_query(
     django_assert_num_queries,
 ):
     alone, first, second = (ResearcherFactory() for _ in range(3))
     work_with_team(researchers=[first, second])
 
     with django_assert_num_queries(1):
-        counts = close_collaborator_counts(
-            researcher_ids=[alone.id, first.id, second.id, 987654321],
-            threshold=THRESHOLD,
+        counts = close_collaborator_counts_of(
+            [alone.id, first.id, second.id, 987654321]
         )
 
     assert counts == {alone.id: 0, first.id: 1, second.id: 1, 987654321: 0}
 
 
-def test_close_collaborator_counts_of_no_researchers_is_empty_without_a_query(
+def test_close_collaborators_of_no_researchers_is_empty_without_a_query(
     django_assert_num_queries,
 ):
     with django_assert_num_queries(0):
-        assert close_collaborator_counts(researcher_ids=[], threshold=THRESHOLD) == {}
+        assert (
+            close_collaborator_summaries(researcher_ids=[], threshold=THRESHOLD) == {}
+        )
 
 
 def test_works_above_the_large_team_cap_never_make_a_close_tie():
@@ -156,10 +163,7 @@ def test_works_above_the_large_team_cap_never_make_a_close_tie():
     capped = dict(
         tie_strengths(researcher_id=me.id, max_author_count=LARGE_TEAM_AUTHOR_CAP)
     )
-    counts = close_collaborator_counts(
-        researcher_ids=[me.id, consortium_peer.id, at_the_cap.id],
-        threshold=THRESHOLD,
-    )
+    counts = close_collaborator_counts_of([me.id, consortium_peer.id, at_the_cap.id])
 
     assert exact == {
         consortium_peer.id: pytest.approx(25 / 100, abs=1e-12),

@@ -15,7 +15,6 @@ from profiles.trust import (
     TrustInputs,
     trust_compute,
     trust_label,
-    verification_level_for,
 )
 from tests.factories import (
     ClaimedResearcherFactory,
@@ -324,30 +323,6 @@ def test_stored_form_of_the_result():
     }
 
 
-@pytest.mark.parametrize(
-    ("evidence", "level"),
-    [
-        (dict(has_public_source=False, is_claimed=False), 0),
-        (dict(has_public_source=True, is_claimed=False), 1),
-        (dict(has_public_source=True, is_claimed=False, has_orcid_sign_in=True), 1),
-        (dict(has_public_source=True, is_claimed=True), 2),
-        (dict(has_public_source=False, is_claimed=True), 2),
-        (dict(has_public_source=True, is_claimed=True, has_orcid_sign_in=True), 3),
-        (
-            dict(
-                has_public_source=True,
-                is_claimed=True,
-                has_verified_institution_email=True,
-            ),
-            3,
-        ),
-        (dict(has_public_source=True, is_claimed=True, is_staff_verified=True), 4),
-    ],
-)
-def test_verification_level_for_the_evidence(evidence, level):
-    assert verification_level_for(**evidence) == level
-
-
 # --- stored by the service --------------------------------------------------
 
 
@@ -538,12 +513,3 @@ def test_the_task_without_ids_recomputes_everyone():
 @pytest.mark.django_db
 def test_the_task_for_researchers_that_are_gone_returns_quietly():
     assert researcher_trust_recompute.apply(args=[[987654321]]).get() == 0
-
-
-def test_the_task_is_named_and_retries_database_errors():
-    from django.db import OperationalError
-
-    assert researcher_trust_recompute.name == "profiles.researcher_trust_recompute"
-    assert researcher_trust_recompute.acks_late is True
-    assert researcher_trust_recompute.autoretry_for == (OperationalError,)
-    assert researcher_trust_recompute.max_retries == 5

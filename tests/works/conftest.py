@@ -1,172 +1,43 @@
-"""Snapshot trees for the loader tests, built in ``tmp_path`` from the real
-OpenAlex records in ``tests/fixtures/openalex`` (see its SOURCES.md).
-
-The standard tree holds 14 records: 3 institutions (Michigan in full, two as
-OpenAlex embeds them in other records), 2 sources and 3 topics as embedded in
-works, T11636 in full, 2 authors (one 2023-schema line, gzipped as published,
-and Jason Priem) and 3 works (the PeerJ article, an arXiv-only preprint, an
-article carrying an arXiv location).
-"""
+"""Fixtures of the catalog and import tests: the task messages sent to the
+real broker, a logged-in operator, the standard snapshot tree."""
 
 from __future__ import annotations
 
-import copy
-import gzip
-import json
-import shutil
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from django.db import connection
 
-from tests.brokers import queued_tasks
-
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "openalex"
-AUTHOR_2023_GZ = FIXTURES / "snapshot" / "authors_updated_date=2023-04-21_part_000.gz"
-AUTHOR_2023_LINE = (
-    FIXTURES / "snapshot" / "authors_updated_date=2023-04-21_part_000.jsonl"
-).read_bytes()
-
-INSTITUTIONS = "institutions/updated_date=2025-06-17/part_000.gz"
-SOURCES = "sources/updated_date=2025-06-11/part_000.gz"
-TOPICS = "topics/updated_date=2025-06-16/part_000.gz"
-AUTHORS_2023 = "authors/updated_date=2023-04-21/part_000.gz"
-AUTHORS = "authors/updated_date=2025-06-08/part_000.gz"
-WORKS = "works/updated_date=2025-06-11/part_000.gz"
-STANDARD_COUNTS = {
-    "institutions": 3,
-    "sources": 2,
-    "topics": 4,
-    "authors": 2,
-    "works": 3,
-}
-
-
-def record(name: str) -> dict:
-    """A fresh copy of a recorded OpenAlex record."""
-    return json.loads((FIXTURES / name).read_text(encoding="utf-8"))
-
-
-def work_state_of_oa() -> dict:
-    return record("W2741809807.json")
-
-
-def work_arxiv_preprint() -> dict:
-    return record("work_W3045921891_arxiv_preprint.extracted.json")
-
-
-def work_with_arxiv_location() -> dict:
-    return record("work_W1996515099_article_with_arxiv_location.extracted.json")
-
-
-def author_priem() -> dict:
-    return record("A5023888391.json")
-
-
-def line_of(item: dict | str | bytes) -> bytes:
-    if isinstance(item, dict | list | int):
-        return json.dumps(item, ensure_ascii=False).encode("utf-8")
-    return item.encode("utf-8") if isinstance(item, str) else item
-
-
-def write_part(root: Path, relative: str, items: list) -> Path:
-    """Write ``items`` (records, or raw lines as str/bytes) as one JSON line
-    each to ``root/relative``, gzipped when the name ends in ``.gz``."""
-    path = root / relative
-    path.parent.mkdir(parents=True, exist_ok=True)
-    data = b"".join(line_of(item).rstrip(b"\n") + b"\n" for item in items)
-    path.write_bytes(gzip.compress(data, mtime=0) if path.suffix == ".gz" else data)
-    return path
-
-
-def write_manifest(root: Path, entity: str, counts: dict[str, int]) -> Path:
-    """A Redshift-style manifest as OpenAlex publishes it."""
-    entries = [
-        {
-            "url": f"s3://openalex/data/{entity}/{relative}",
-            "meta": {"content_length": 1, "record_count": count},
-        }
-        for relative, count in counts.items()
-    ]
-    total = {"content_length": len(entries), "record_count": sum(counts.values())}
-    path = root / entity / "manifest"
-    path.write_text(json.dumps({"entries": entries, "meta": total}))
-    return path
-
-
-def standard_parts() -> dict[str, list]:
-    state_of_oa = work_state_of_oa()
-    preprint = work_arxiv_preprint()
-    priem = author_priem()
-    return {
-        INSTITUTIONS: [
-            record("I27837315.json"),
-            copy.deepcopy(state_of_oa["authorships"][0]["institutions"][0]),
-            copy.deepcopy(priem["last_known_institutions"][0]),
-        ],
-        SOURCES: [
-            state_of_oa["primary_location"]["source"],
-            preprint["primary_location"]["source"],
-        ],
-        TOPICS: [record("T11636.json"), *state_of_oa["topics"]],
-        AUTHORS: [priem],
-        WORKS: [state_of_oa, preprint, work_with_arxiv_location()],
-    }
-
-
-def build_standard_snapshot(root: Path) -> Path:
-    for relative, items in standard_parts().items():
-        write_part(root, relative, items)
-    # The 2023-schema author exactly as published: the gzip file itself.
-    (root / AUTHORS_2023).parent.mkdir(parents=True)
-    shutil.copyfile(AUTHOR_2023_GZ, root / AUTHORS_2023)
-    write_manifest(
-        root,
-        "authors",
-        {
-            "updated_date=2023-04-21/part_000.gz": 1,
-            "updated_date=2025-06-08/part_000.gz": 1,
-        },
-    )
-    return root
+from tests.factories import staff_user
+from tests.helpers.brokers import QueuedTask, purge, queued_tasks
+from tests.helpers.celery_worker import session_worker_paused
+from tests.helpers.snapshot import build_standard_snapshot
 
 
 @pytest.fixture
-def snapshot_root(tmp_path) -> Path:
-    return build_standard_snapshot(tmp_path / "snapshot")
+def task_queue() -> Iterator[str]:
+    """The name of the test broker's task queue (``CELERY_TASK_DEFAULT_QUEUE``),
+    emptied, with no worker taking from it: the messages the test enqueues
+    wait there to be read (``tests.helpers.brokers.queued_tasks``). Emptied
+    again after the test, so the session's real worker never runs them
+    against another test's data."""
+    from django.conf import settings
+
+    queue = settings.CELERY_TASK_DEFAULT_QUEUE
+    with session_worker_paused(queue):
+        purge(queue)
+        try:
+            yield queue
+        finally:
+            purge(queue)
 
 
-CATALOG_TABLES = (
-    "works_institution",
-    "works_source",
-    "works_topic",
-    "profiles_researcher",
-    "profiles_researchertopic",
-    "works_work",
-    "works_authorship",
-    "works_authorshipinstitution",
-    "works_worktopic",
-)
-
-
-def catalog_digest(
-    tables: Sequence[str] = CATALOG_TABLES, *, ignoring: Sequence[str] = ()
-) -> dict[str, tuple[int, str]]:
-    """Row count and an MD5 over every column of every row (timestamps and ids
-    included) of each of ``tables`` (the catalog's by default), but for the
-    columns ``ignoring`` names: equal digests mean identical rows."""
-    row = "(to_jsonb(t) - %s::text[])::text" if ignoring else "t::text"
-    digest = {}
-    with connection.cursor() as cursor:
-        for name in tables:
-            cursor.execute(
-                f"SELECT count(*), md5(coalesce(string_agg({row}, '|' "
-                f"ORDER BY id), '')) FROM {name} t",
-                [list(ignoring)] if ignoring else None,
-            )
-            digest[name] = cursor.fetchone()
-    return digest
+@pytest.fixture
+def enqueued(task_queue) -> Callable[[], list[QueuedTask]]:
+    """Read what the test sent to the real broker: the task messages waiting
+    in the (emptied, unconsumed) test queue, oldest first, as (task name,
+    args, kwargs)."""
+    return lambda: queued_tasks(task_queue)
 
 
 @pytest.fixture
@@ -183,3 +54,16 @@ def trust_enqueued(task_queue) -> Callable[[], list[list[int]]]:
         for name, args, _ in queued_tasks(task_queue)
         if name == researcher_trust_recompute.name
     ]
+
+
+@pytest.fixture
+def operator(client):
+    """A logged-in staff member who may view, start and resume runs."""
+    user = staff_user("view_importrun", "change_importrun", "add_importrun")
+    client.force_login(user)
+    return user
+
+
+@pytest.fixture
+def snapshot_root(tmp_path) -> Path:
+    return build_standard_snapshot(tmp_path / "snapshot")

@@ -16,6 +16,11 @@ _OPENALEX_ID = re.compile(
 )
 _DOI_PREFIXES = re.compile(r"^(?:https?://(?:dx\.)?doi\.org/|doi:\s*)", re.IGNORECASE)
 _ORCID = re.compile(r"(\d{4})-?(\d{4})-?(\d{4})-?(\d{3}[\dX])$")
+# An ORCID iD as a person writes it: bare or as its URL, in groups of four.
+_ORCID_WRITTEN = re.compile(
+    r"^(?:https?://(?:www\.)?orcid\.org/)?\d{4}-\d{4}-\d{4}-\d{3}[\dX]$",
+    re.IGNORECASE,
+)
 # ROR ids: a zero, six Crockford base-32 characters, two check digits.
 _ROR = re.compile(r"^(?:https?://ror\.org/)?(0[0-9a-hjkmnp-tv-z]{6}\d{2})$")
 # New-style arXiv ids (0704.0001 onwards) and old-style ones (hep-th/9901001,
@@ -69,6 +74,14 @@ def normalize_orcid(value: str | None) -> str | None:
     if digits[-1] != ("X" if check == 10 else str(check)):
         return None
     return "-".join(match.groups())
+
+
+def is_orcid_written(value: str) -> bool:
+    """True when ``value`` is written as an ORCID iD (``0000-0002-1825-0097``
+    or its ``https://orcid.org/`` URL), check digit aside: a form tells a
+    mistyped iD apart from one whose check digit is wrong
+    (``normalize_orcid`` is None for both)."""
+    return bool(_ORCID_WRITTEN.match(value.strip()))
 
 
 def normalize_ror(value: str | None) -> str | None:

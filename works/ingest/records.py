@@ -9,10 +9,32 @@ the upsert path resolves in SQL.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 ENTITIES = ("institutions", "sources", "topics", "authors", "works")
+# Characters of a rejected record kept with its reason (RejectedRecord.excerpt).
+EXCERPT_LENGTH = 500
+
+
+def rejection_excerpt(value: Any) -> str:
+    """What an operator sees of a rejected record: the start of the raw line
+    (bytes of a snapshot file), of the source's JSON or XML text, or of a
+    record's repr; never longer than ``EXCERPT_LENGTH``, never a NUL."""
+    if isinstance(value, bytes):
+        text = value[: EXCERPT_LENGTH * 4].decode("utf-8", "replace").rstrip("\r\n")
+    elif isinstance(value, str):
+        text = value
+    elif isinstance(value, (dict, list)):
+        try:
+            text = json.dumps(value, ensure_ascii=False)
+        except (TypeError, ValueError):
+            text = repr(value)
+    else:
+        text = repr(value)
+    return text.replace("\x00", "")[:EXCERPT_LENGTH]
 
 
 class RecordRejected(Exception):

@@ -1,7 +1,7 @@
-"""Bookkeeping of an import run while a source adapter loads it, shared by
-every adapter: rejections, counts, progress, warnings and failure on the run's
-row; one process per run; time slices; planner statistics of the tables a
-load fills."""
+"""Bookkeeping of an import run on its row, shared by every source: creating
+it, its rejections and counts, its failure; one process per run (a session
+advisory lock); the catalog write lock; time slices; planner statistics of
+the tables a load fills. The run's life is ``works.ingest.driver``'s."""
 
 from __future__ import annotations
 
@@ -9,23 +9,29 @@ import logging
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from typing import Any
 
 from django.db import DatabaseError, connection
 from django.db.models.functions import Now
 
+from bzpeer.db import AdvisoryLock, advisory_xact_lock
+from works.ingest.upsert import UpsertResult, catalog_analyze
 from works.models import ImportRun, RejectedRecord
-
-from .upsert import UpsertResult, catalog_analyze
 
 logger = logging.getLogger(__name__)
 
 OUTCOMES = ("created", "updated", "unchanged", "rejected")
-# Namespace of the advisory locks that keep one process per import run.
-_RUN_LOCK_NAMESPACE = 0x5752
 
 
-# Namespace and key of the advisory lock that serializes catalog batch writes.
-CATALOG_WRITE_LOCK = (0x5743, 0)
+def import_run_create(*, source: str, parameters: dict[str, Any]) -> ImportRun:
+    """A new run of ``source`` with ``parameters``, ``pending`` until the
+    driver executes it (``works.ingest.driver.run_execute``): the one place
+    runs are made. Raises ``ValueError`` for a source no importer reads."""
+    if source not in ImportRun.Source.values:
+        raise ValueError(f"no importer for source {source!r}")
+    return ImportRun.objects.create(
+        source=source, parameters=parameters, status=ImportRun.Status.PENDING
+    )
 
 
 def catalog_write_lock() -> None:
@@ -34,8 +40,7 @@ def catalog_write_lock() -> None:
     picks row ids before it inserts, so two runs inserting the same new work
     at once would otherwise fail on its natural key; with the lock the later
     batch finds the row. Reading and fetching stay concurrent."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", list(CATALOG_WRITE_LOCK))
+    advisory_xact_lock(AdvisoryLock.CATALOG_WRITE)
 
 
 class ImportRunBusy(Exception):
@@ -48,10 +53,9 @@ def import_run_lock(run: ImportRun) -> Iterator[None]:
     PostgreSQL releases it if the process dies, so a crashed run can be
     resumed while a running one cannot be loaded twice (a redelivered Celery
     message, an operator's second --resume): that raises ``ImportRunBusy``."""
+    key = list(AdvisoryLock.IMPORT_RUN.key(run.pk))
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT pg_try_advisory_lock(%s, %s)", [_RUN_LOCK_NAMESPACE, run.pk]
-        )
+        cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", key)
         if not cursor.fetchone()[0]:
             raise ImportRunBusy(
                 f"import run {run.pk} is being loaded by another process"
@@ -61,10 +65,7 @@ def import_run_lock(run: ImportRun) -> Iterator[None]:
     finally:
         try:
             with connection.cursor() as cursor:
-                cursor.execute(
-                    "SELECT pg_advisory_unlock(%s, %s)",
-                    [_RUN_LOCK_NAMESPACE, run.pk],
-                )
+                cursor.execute("SELECT pg_advisory_unlock(%s, %s)", key)
         except DatabaseError:
             logger.warning("could not unlock import run %s", run.pk, exc_info=True)
 
@@ -75,13 +76,12 @@ def import_run_record_batch(
     entity: str,
     result: UpsertResult,
     rejections: Sequence[tuple[str, str, str]],
-    lines: int,
 ) -> None:
     """Store one batch's ``rejections`` ((locator, reason, excerpt), those of
-    the adapter and those ``result`` reports, already located), add its
-    outcome to the run's counts (total and per entity) and ``lines`` to its
-    progress, and save them with the checkpoint the caller set. Call it in
-    the batch's transaction, so the run's row always describes what is
+    the adapter and those ``result`` reports, already located) and add its
+    outcome to the run's counts, total and per entity, on the in-memory run.
+    Call it in the batch's transaction, before the run's row is saved with
+    the page (``ImportContext.page``), so the row always describes what is
     committed."""
     RejectedRecord.objects.bulk_create(
         RejectedRecord(
@@ -103,24 +103,6 @@ def import_run_record_batch(
     for name, value in outcome.items():
         counts[name] = counts.get(name, 0) + value
         setattr(run, f"{name}_count", getattr(run, f"{name}_count") + value)
-    run.progress_done += lines
-    run.save(
-        update_fields=[
-            *(f"{name}_count" for name in OUTCOMES),
-            "counts",
-            "progress_done",
-            "checkpoint",
-        ]
-    )
-
-
-def import_run_warn(run: ImportRun, message: str) -> None:
-    """Log ``message`` and keep it in ``checkpoint["warnings"]`` (saved with
-    the run's next save)."""
-    logger.warning("import run %s: %s", run.pk, message)
-    warnings = run.checkpoint.setdefault("warnings", [])
-    if message not in warnings:  # a resumed run meets the same manifest again
-        warnings.append(message)
 
 
 def import_run_fail(run: ImportRun, error: str) -> None:

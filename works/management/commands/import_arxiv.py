@@ -9,10 +9,11 @@ from typing import Any
 
 from django.core.management.base import CommandError
 
-from works.importers.arxiv import MAX_PAGE_SIZE, PAGE_SIZE
-from works.ingest.arxiv import arxiv_search_query
+from works.ingest.arxiv.client import arxiv_search_query
+from works.ingest.arxiv.queries import MAX_PAGE_SIZE, PAGE_SIZE
 from works.ingest.identifiers import normalize_arxiv_id
-from works.management.live import LiveImportCommand
+from works.management.import_commands import LiveImportCommand
+from works.models import ImportRun
 
 
 def _day(value: str) -> date:
@@ -31,7 +32,7 @@ class Command(LiveImportCommand):
         "submission dates. One request every ARXIV_MIN_INTERVAL seconds (3 by "
         "default, as arXiv asks); resumable page by page."
     )
-    source = "arxiv"
+    source = ImportRun.Source.ARXIV
 
     def add_source_arguments(self, parser) -> None:
         parser.add_argument(

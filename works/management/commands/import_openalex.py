@@ -1,5 +1,5 @@
 """``manage.py import_openalex``: import researchers and their works from the
-OpenAlex API (see ``works.importers.openalex`` and docs/import-openalex.md)."""
+OpenAlex API (see ``works.ingest.openalex.walks`` and docs/import-openalex.md)."""
 
 from __future__ import annotations
 
@@ -9,19 +9,21 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import CommandError
 
-from works.importers.openalex import (
-    SOURCE,
-    AuthorCandidate,
-    openalex_author_candidates,
-)
 from works.ingest.http import SourceError
 from works.ingest.identifiers import normalize_orcid, short_openalex_id
-from works.ingest.openalex_api import (
+from works.ingest.openalex.client import (
     NO_API_KEY_WARNING,
     FilterSyntaxError,
     parse_filter,
 )
-from works.management.live import LiveImportCommand
+from works.ingest.openalex.walks import (
+    PARAMETER_AUTHORS,
+    PARAMETER_ORCIDS,
+    AuthorCandidate,
+    openalex_author_candidates,
+)
+from works.management.import_commands import LiveImportCommand
+from works.models import ImportRun
 
 
 def printable(text: str) -> str:
@@ -37,7 +39,7 @@ class Command(LiveImportCommand):
         "--works-filter. Importing again changes nothing; --resume RUN_ID "
         "continues a failed or interrupted run."
     )
-    source = SOURCE
+    source = ImportRun.Source.OPENALEX_API
 
     def add_source_arguments(self, parser) -> None:
         what = parser.add_mutually_exclusive_group()
@@ -87,9 +89,11 @@ class Command(LiveImportCommand):
         if (options["pick"] or options["all"]) and not options["search"]:
             raise CommandError("--pick and --all choose among --search candidates")
         if options["author"]:
-            return {"authors": [_author_id(value) for value in options["author"]]}
+            return {
+                PARAMETER_AUTHORS: [_author_id(value) for value in options["author"]]
+            }
         if options["orcid"]:
-            return {"orcids": [_orcid(value) for value in options["orcid"]]}
+            return {PARAMETER_ORCIDS: [_orcid(value) for value in options["orcid"]]}
         if options["search"]:
             return self._search(options["search"], options["pick"], options["all"])
         if options["institution"]:
@@ -138,7 +142,7 @@ class Command(LiveImportCommand):
             )
             return None
         return {
-            "authors": [candidate.openalex_id for candidate in chosen],
+            PARAMETER_AUTHORS: [candidate.openalex_id for candidate in chosen],
             "search": name,
         }
 

@@ -9,9 +9,12 @@ from django.core.management.base import BaseCommand, CommandError
 
 from works.ingest.records import ENTITIES
 from works.ingest.runs import ImportRunBusy
-from works.management.live import report_run
+from works.management.import_commands import (
+    raise_unless_succeeded,
+    write_run_summary,
+)
 from works.models import ImportRun
-from works.services import import_run_trust_refresh, snapshot_load
+from works.services import snapshot_load
 
 
 class Command(BaseCommand):
@@ -51,10 +54,12 @@ class Command(BaseCommand):
             if run is None:
                 raise CommandError(f"there is no import run {resume}")
         try:
-            run = snapshot_load(path=path, run=run, sample=sample, entity=entity)
+            run = snapshot_load(
+                path=path, run=run, sample=sample, entity=entity, sync_trust=sync_trust
+            )
         except (FileNotFoundError, ValueError, ImportRunBusy) as exc:
             raise CommandError(str(exc)) from exc
-        report_run(self, run)
-        researchers = import_run_trust_refresh(run=run, sync=sync_trust)
+        write_run_summary(self, run)
         how = "recomputed" if sync_trust else "queued for recompute"
-        self.stdout.write(f"Trust {how} for {researchers} researcher(s).")
+        self.stdout.write(f"Trust {how} for the researchers the run touched.")
+        raise_unless_succeeded(run)

@@ -1,0 +1,116 @@
+"""One real Celery worker process on the test broker and database: started,
+stopped, and (the session's own worker, the ``celery_worker_process``
+fixture) paused while a test reads the queue it consumes."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from tests.helpers.paths import ARTIFACTS, ROOT
+
+# Hostnames of the session's real Celery worker while it runs.
+SESSION_WORKERS: set[str] = set()
+# How long a worker's BRPOP already waiting on a queue may still hand it a
+# message after it stopped consuming that queue (kombu's Redis transport waits
+# 1 s per BRPOP; a message it gets then goes back to the queue).
+_BRPOP_SETTLE_SECONDS = 1.5
+
+
+def worker_database_url() -> str:
+    """The URL of the test database, for processes started by a test."""
+    from django.db import connection
+
+    db = connection.settings_dict
+    return (
+        f"postgres://{db['USER']}"
+        + (f":{db['PASSWORD']}" if db.get("PASSWORD") else "")
+        + f"@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+    )
+
+
+def start_celery_worker(
+    *, queue: str, hostname: str, log: Path, env: dict[str, str] | None = None
+) -> subprocess.Popen:
+    """Start a Celery worker process (solo pool: tasks run in the process
+    itself) consuming ``queue`` on the test broker and writing to the test
+    database, with ``env`` added to its environment and its output in
+    ``log``; return it once it answers a ping."""
+    from bzpeer.celery import app
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    environment = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "bzpeer.settings.test",
+        "DATABASE_URL": worker_database_url(),
+        **(env or {}),
+    }
+    with open(log, "w") as output:
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "bzpeer",
+                "worker",
+                "--pool=solo",
+                "--loglevel=INFO",
+                f"--queues={queue}",
+                f"--hostname={hostname}",
+            ],
+            cwd=ROOT,
+            env=environment,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the Celery worker exited; see {log}")
+        if app.control.ping(destination=[hostname], timeout=0.5):
+            return process
+    process.kill()
+    raise RuntimeError(f"the Celery worker did not answer within 60 s; see {log}")
+
+
+def stop_celery_worker(process: subprocess.Popen) -> None:
+    """Ask the worker to finish its task and stop; kill it if it hangs."""
+    if process.poll() is not None:
+        return
+    process.terminate()
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+@contextmanager
+def session_worker_paused(queue: str) -> Iterator[None]:
+    """Have the session's real worker, when an earlier test started it, stop
+    taking messages from ``queue`` (Celery's ``cancel_consumer``) for the
+    duration, then consume it again (``add_consumer``)."""
+    from bzpeer.celery import app
+
+    hostnames = sorted(SESSION_WORKERS)
+    if not hostnames:
+        yield
+        return
+    replies = app.control.cancel_consumer(
+        queue, destination=hostnames, reply=True, timeout=30
+    )
+    assert len(replies) == len(hostnames), f"no answer from {hostnames}: {replies}"
+    time.sleep(_BRPOP_SETTLE_SECONDS)
+    try:
+        yield
+    finally:
+        replies = app.control.add_consumer(
+            queue, destination=hostnames, reply=True, timeout=30
+        )
+        assert len(replies) == len(hostnames), f"no answer: {replies}"

@@ -1,2 +1,0 @@
-"""Live imports from the sources' APIs (OpenAlex through pyalex, arXiv),
-driven by ``works.importers.base``."""
