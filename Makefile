@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 export DJANGO_SETTINGS_MODULE ?= bzpeer.settings.local
 
-.PHONY: run test lint format bench services venv install install-test db sample clean
+.PHONY: run dev test lint format bench services venv install install-test db sample clean
 
 $(VENV)/bin/activate:
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is needed ($(PYTHON) not found)"; exit 1; }
@@ -38,9 +38,14 @@ db: install services
 sample: db
 	$(PY) manage.py load_openalex_snapshot works/sample_data/snapshot --sample
 
-## Creates everything it needs, then runs a Celery worker and the web server.
+## Creates everything it needs, then serves BZPEER as a product (gunicorn,
+## DEBUG off) with a Celery worker and beat. SAMPLE=0 leaves the sample out.
 run: db
 	@bash scripts/run.sh $(PORT)
+
+## The development server (DEBUG on, autoreload) with a Celery worker.
+dev: db
+	@bash scripts/dev.sh $(PORT)
 
 lint: install-test
 	$(VENV)/bin/ruff check .

@@ -58,6 +58,9 @@ class Researcher(models.Model):
     # When a live import last fetched this record from its source; the
     # refresh job refreshes the oldest (claimed and most viewed first).
     fetched_at = models.DateTimeField(null=True, blank=True)
+    # Loaded from the bundled sample dataset (load_openalex_snapshot --sample):
+    # fictional people whose ids look like OpenAlex's, never refreshed from it.
+    is_sample = models.BooleanField(default=False)
     # Profile views, counted in Redis and folded in here by a periodic task.
     view_count = models.PositiveBigIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -1,24 +1,51 @@
 #!/usr/bin/env bash
-# Starts a Celery worker, loads the bundled sample data (the worker then
-# computes trust), and serves the site until Ctrl-C, which stops both.
+# make run: BZPEER served as a product on this machine (settings mode
+# bzpeer.settings.serve: DEBUG off, the designed error pages, hashed and
+# compressed static files) by gunicorn on 127.0.0.1, with a Celery worker and
+# Celery beat beside it. Loads the bundled sample data unless SAMPLE=0.
+# Ctrl-C stops everything it started.
 set -euo pipefail
 PORT="${1:-${PORT:-8000}}"
+SAMPLE="${SAMPLE:-1}"
 PY=.venv/bin/python
+export DJANGO_SETTINGS_MODULE=bzpeer.settings.serve
 mkdir -p .run
 
-if [ -f .run/worker.pid ] && kill -0 "$(cat .run/worker.pid)" 2>/dev/null; then
-    kill "$(cat .run/worker.pid)" 2>/dev/null || true
-    sleep 1
-fi
+$PY scripts/ensure_secret_key.py
+$PY manage.py collectstatic --noinput -v 0
+
+# A worker or beat left by an earlier run that was not stopped cleanly.
+for name in worker beat; do
+    if [ -f ".run/$name.pid" ] && kill -0 "$(cat ".run/$name.pid")" 2>/dev/null; then
+        kill "$(cat ".run/$name.pid")" 2>/dev/null || true
+    fi
+    rm -f ".run/$name.pid"
+done
+
 .venv/bin/celery -A bzpeer worker --loglevel=INFO --concurrency=2 \
     --logfile=.run/worker.log --pidfile=.run/worker.pid &
 WORKER=$!
-trap 'kill $WORKER 2>/dev/null || true; wait $WORKER 2>/dev/null || true' EXIT INT TERM
+.venv/bin/celery -A bzpeer beat --loglevel=INFO --logfile=.run/beat.log \
+    --pidfile=.run/beat.pid --schedule=.run/celerybeat-schedule &
+BEAT=$!
+stop() {
+    kill "$WORKER" "$BEAT" 2>/dev/null || true
+    wait "$WORKER" "$BEAT" 2>/dev/null || true
+}
+trap stop EXIT INT TERM
 
-$PY manage.py load_openalex_snapshot works/sample_data/snapshot --sample
-echo "Celery worker running (pid $WORKER, log .run/worker.log)."
+if [ "$SAMPLE" != "0" ]; then
+    $PY manage.py load_openalex_snapshot works/sample_data/snapshot --sample
+else
+    echo "Sample data left out (SAMPLE=0)."
+fi
+REFERENCE=$($PY manage.py shell -v 0 -c 'from profiles.models import Researcher as R; r=R.objects.filter(display_name="Bingxuan Wang", is_sample=True).first(); print(r.openalex_id if r else "")' 2>/dev/null || true)
+echo "Celery worker (log .run/worker.log) and beat (log .run/beat.log) running."
 echo
 echo "  BZPEER is running at http://127.0.0.1:${PORT}/"
-echo "  Reference profile:   http://127.0.0.1:${PORT}/researchers/$($PY manage.py shell -v 0 -c 'from profiles.models import Researcher as R; r=R.objects.filter(display_name="Bingxuan Wang").first(); print(r.openalex_id if r else "")' 2>/dev/null)/"
+if [ -n "$REFERENCE" ]; then
+    echo "  Reference profile:   http://127.0.0.1:${PORT}/researchers/${REFERENCE}/"
+fi
 echo
-$PY manage.py runserver "127.0.0.1:${PORT}" --noreload
+.venv/bin/gunicorn bzpeer.wsgi --bind "127.0.0.1:${PORT}" --workers 2 \
+    --access-logfile .run/access.log --error-logfile -

@@ -4,6 +4,8 @@ the site shows the bundled sample data."""
 
 from __future__ import annotations
 
+import contextlib
+import logging
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 
@@ -11,12 +13,15 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
+from redis.exceptions import RedisError
 
 from profiles.models import Researcher
 
 from .ingest.records import ENTITIES
 from .ingest.runs import OUTCOMES, ImportRunBusy, import_run_lock
 from .models import Authorship, ImportRun
+
+logger = logging.getLogger(__name__)
 
 SAMPLE_DATA_CACHE_KEY = "site:shows-sample-data"
 # Marks the runs the refresh job made, so the next tick can find them.
@@ -104,14 +109,15 @@ def researchers_due_for_refresh(
     refresh order: claimed first, then most viewed, then the longest
     unfetched (never fetched first), then oldest row. A record is due when
     it was never fetched by a live import (``fetched_at`` NULL, e.g. loaded
-    from a snapshot) or fetched more than ``REFRESH_AFTER_DAYS`` ago.
+    from a snapshot) or fetched more than ``REFRESH_AFTER_DAYS`` ago; the
+    bundled sample's fictional people (``is_sample``) never are.
 
     One ``ORDER BY … LIMIT`` query: with an index in this order over the
     researchers that have an OpenAlex id, PostgreSQL walks it from the top
     and stops after ``limit`` due rows instead of sorting every due one."""
     now = now or timezone.now()
     cutoff = now - timedelta(days=settings.REFRESH_AFTER_DAYS)
-    due = Researcher.objects.filter(openalex_id__isnull=False).filter(
+    due = Researcher.objects.filter(openalex_id__isnull=False, is_sample=False).filter(
         Q(fetched_at__isnull=True) | Q(fetched_at__lt=cutoff)
     )
     ordered = due.order_by(
@@ -142,19 +148,30 @@ def refresh_run_in_progress(*, now: datetime | None = None) -> ImportRun | None:
 def site_shows_sample_data() -> bool:
     """True while the bundled sample dataset is loaded (a succeeded snapshot
     run marked ``sample``). Cached for five minutes; every finished import
-    run forgets it (``site_sample_data_forget``)."""
-    cached = cache.get(SAMPLE_DATA_CACHE_KEY)
+    run forgets it (``site_sample_data_forget``). Without the cache (Redis
+    down) every page asks the database: no page needs Redis to render."""
+    try:
+        cached = cache.get(SAMPLE_DATA_CACHE_KEY)
+    except RedisError:
+        logger.warning("cache unavailable: the sample-data banner asks the database")
+        cached = None
     if cached is None:
         cached = ImportRun.objects.filter(
             source=ImportRun.Source.OPENALEX_SNAPSHOT,
             parameters__sample=True,
             status=ImportRun.Status.SUCCEEDED,
         ).exists()
-        cache.set(SAMPLE_DATA_CACHE_KEY, cached, 300)
+        # Down: logged above, or by the next page.
+        with contextlib.suppress(RedisError):
+            cache.set(SAMPLE_DATA_CACHE_KEY, cached, 300)
     return cached
 
 
 def site_sample_data_forget() -> None:
     """Drop the cached answer of ``site_shows_sample_data``: the next page
-    asks the database again."""
-    cache.delete(SAMPLE_DATA_CACHE_KEY)
+    asks the database again. With Redis down it is only logged: an answer
+    cached before goes stale for at most the five minutes a key lives."""
+    try:
+        cache.delete(SAMPLE_DATA_CACHE_KEY)
+    except RedisError:
+        logger.warning("cache unavailable: the sample-data flag was not forgotten")

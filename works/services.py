@@ -13,6 +13,7 @@ returns quietly.
 
 from __future__ import annotations
 
+import functools
 import logging
 from datetime import datetime
 from pathlib import Path
@@ -125,11 +126,16 @@ def researchers_refresh(
     claimed first, then the most viewed), enqueued on the workers after
     commit. Returns the run, or None when nothing is due, the previous
     refresh run is still going (its researchers are not fetched yet and
-    would be picked again), or another tick is planning right now.
+    would be picked again), another tick is planning right now, or no
+    ``OPENALEX_API_KEY`` is set (OpenAlex allows a few calls a day without
+    one: every tick would be a failed run; said once in the log).
 
     Only a bounded batch moves per tick: at 10^8 researchers, freshness is a
     priority, not a promise. Idempotent in effect: a refresh of fresh
     records changes nothing but ``fetched_at``."""
+    if not settings.OPENALEX_API_KEY:
+        _warn_once_without_api_key()
+        return None
     limit = settings.REFRESH_BATCH if batch_size is None else batch_size
     with transaction.atomic():
         if not advisory_xact_lock_try(AdvisoryLock.RESEARCHERS_REFRESH):
@@ -147,6 +153,13 @@ def researchers_refresh(
         )
     logger.info("refresh run %s: %d researchers", run.pk, len(authors))
     return run
+
+
+@functools.cache
+def _warn_once_without_api_key() -> None:
+    logger.warning(
+        "researchers are not refreshed from OpenAlex: OPENALEX_API_KEY is not set"
+    )
 
 
 def snapshot_load(

@@ -61,7 +61,9 @@ def sample_data(transactional_db):
     from profiles.services import researcher_trust_update
     from works.services import snapshot_load
 
-    run = snapshot_load(path=SAMPLE_SNAPSHOT, sample=True, progress=False)
+    run = snapshot_load(
+        path=SAMPLE_SNAPSHOT, sample=True, progress=False, sync_trust=True
+    )
     assert run.rejected_count == 0
     researcher_trust_update()
     return run

@@ -34,6 +34,12 @@ def fetched(days: float):
     return NOW - timedelta(days=days)
 
 
+@pytest.fixture(autouse=True)
+def api_key(settings):
+    """Refreshes run only with an OpenAlex API key (see the tests at the end)."""
+    settings.OPENALEX_API_KEY = "test-api-key"
+
+
 def test_due_researchers_are_the_stale_ones_claimed_first_then_most_viewed():
     due_claimed = ClaimedResearcherFactory(fetched_at=fetched(8), view_count=1)
     ClaimedResearcherFactory(fetched_at=fetched(6), view_count=900)  # fresh
@@ -226,3 +232,36 @@ def test_a_refresh_run_refetches_the_researcher_and_then_recomputes_trust(
     assert stale.pk in {pk for chunk in trust_enqueued() for pk in chunk}
     # Fetched now: the next tick has nobody left to refresh.
     assert services.researchers_refresh() is None
+
+
+# --- what is never refreshed -------------------------------------------------
+
+
+def test_the_sample_researchers_are_never_due():
+    ResearcherFactory(openalex_id="A5100000001", is_sample=True)
+    imported = ResearcherFactory(openalex_id="A5023888391")
+
+    assert selectors.researchers_due_for_refresh(limit=10, now=NOW) == [
+        imported.openalex_id
+    ]
+
+
+def test_without_an_api_key_no_refresh_starts_and_the_log_says_why_once(
+    settings, enqueued, django_capture_on_commit_callbacks, caplog
+):
+    settings.OPENALEX_API_KEY = ""
+    services._warn_once_without_api_key.cache_clear()
+    ResearcherFactory(fetched_at=None)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.researchers_refresh() is None
+        assert services.researchers_refresh() is None
+
+    assert ImportRun.objects.count() == 0
+    assert enqueued() == []
+    warnings = [
+        r.getMessage() for r in caplog.records if "OPENALEX_API_KEY" in r.getMessage()
+    ]
+    assert warnings == [
+        "researchers are not refreshed from OpenAlex: OPENALEX_API_KEY is not set"
+    ]

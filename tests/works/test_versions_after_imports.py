@@ -51,10 +51,17 @@ def test_a_sliced_snapshot_load_groups_in_its_last_slice(tmp_path):
     root = tmp_path / "snapshot"
     write_part(root, WORKS, [preprint_raw(), article_raw()])
 
-    run = snapshot_load(path=root, progress=False, batch_size=1, time_budget=0)
+    run = snapshot_load(
+        path=root, progress=False, sync_trust=True, batch_size=1, time_budget=0
+    )
     while run.status == ImportRun.Status.RUNNING:
         run = snapshot_load(
-            path=root, run=run, progress=False, batch_size=1, time_budget=0
+            path=root,
+            run=run,
+            progress=False,
+            sync_trust=True,
+            batch_size=1,
+            time_budget=0,
         )
 
     assert run.status == ImportRun.Status.SUCCEEDED

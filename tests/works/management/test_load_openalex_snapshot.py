@@ -176,7 +176,7 @@ def test_the_admin_shows_runs_their_rejections_and_the_catalog(
     snapshot_root, admin_client_logged_in
 ):
     write_part(snapshot_root, WORKS, [work_state_of_oa(), *["{bad json"] * 60])
-    run = snapshot_load(path=snapshot_root, progress=False)
+    run = snapshot_load(path=snapshot_root, progress=False, sync_trust=True)
     client = admin_client_logged_in
 
     listing = client.get("/admin/works/importrun/")

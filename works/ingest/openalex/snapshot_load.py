@@ -1,7 +1,8 @@
 """The OpenAlex snapshot importer (``ImportRun.Source.OPENALEX_SNAPSHOT``): the
 part files a run's ``parameters`` name (``path``, optionally ``entity``), read
 a batch at a time (``works.ingest.openalex.snapshot``) and stored through
-the driver's ``ImportContext.store``; then, for a snapshot root, the merges
+the driver's ``ImportContext.store`` (the bundled sample's researchers marked
+``is_sample``); then, for a snapshot root, the merges
 listed in ``merged_ids/`` applied to what we hold (``works.merges``).
 
 The checkpoint says where a resumed run starts: ``files_done``, then the
@@ -13,8 +14,10 @@ and a manifest whose count disagrees with its file is a warning of the run.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
+from profiles.models import Researcher
 from works.ingest.driver import ImportContext, Located
 from works.ingest.openalex.merged_ids import (
     MergedIdsBatch,
@@ -78,6 +81,7 @@ def _load_file(context: ImportContext, part: PartFile) -> None:
         context.store(
             batch.records,
             entity=part.entity,
+            after=_sample_marker(context, batch),
             checkpoint={
                 "file": part.relative,
                 "lines_done": batch.last_line,
@@ -97,6 +101,23 @@ def _load_file(context: ImportContext, part: PartFile) -> None:
         context.run.checkpoint.pop(key, None)
     context.run.checkpoint["files_done"] = files_done
     context.run.save(update_fields=["checkpoint"])
+
+
+def _sample_marker(context: ImportContext, batch: Batch) -> Callable[[], None] | None:
+    """For a load of the bundled sample (``parameters["sample"]``), what marks
+    the batch's researchers ``is_sample`` in the page's transaction: the
+    refresh job leaves them alone (fictional people whose ids look like
+    OpenAlex's), and they can be told from imported ones."""
+    if not context.parameters.get("sample") or batch.part.entity != "authors":
+        return None
+    ids = [record.openalex_id for record in batch.records]
+
+    def mark() -> None:
+        Researcher.objects.filter(openalex_id__in=ids, is_sample=False).update(
+            is_sample=True
+        )
+
+    return mark
 
 
 def _rejections(batch: Batch, result: UpsertResult) -> Located:

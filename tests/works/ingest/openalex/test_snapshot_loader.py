@@ -59,6 +59,7 @@ def test_a_snapshot_root_loads_every_record(snapshot_root):
     assert run.status == ImportRun.Status.SUCCEEDED
     assert run.source == ImportRun.Source.OPENALEX_SNAPSHOT
     assert run.parameters == {"path": str(snapshot_root.resolve()), "sample": False}
+    assert not Researcher.objects.filter(is_sample=True).exists()
     assert outcome(run, "created") == STANDARD_COUNTS
     assert (run.created_count, run.updated_count, run.unchanged_count) == (14, 0, 0)
     assert run.rejected_count == 0
@@ -282,6 +283,9 @@ def test_the_sample_dataset_loads_twice_without_a_change():
     assert first.rejected_count == 0
     assert first.parameters["sample"] is True
     assert cache.get(SAMPLE_DATA_CACHE_KEY) is None
+    # Every sample researcher is marked, so the refresh job leaves it alone.
+    assert Researcher.objects.filter(is_sample=False).count() == 0
+    assert Researcher.objects.count() == 91
     before = catalog_digest()
 
     second = load(SAMPLE_SNAPSHOT, sample=True)

@@ -61,7 +61,7 @@ def redirects() -> dict[str, str]:
 def test_the_merged_authors_are_applied_to_the_records_we_hold(root, held, client):
     survivor, renamed, follow = held
 
-    run = snapshot_load(path=root, progress=False)
+    run = snapshot_load(path=root, progress=False, sync_trust=True)
 
     assert run.status == ImportRun.Status.SUCCEEDED
     assert run.counts["merged_ids"] == {"authors": 3}
@@ -89,13 +89,13 @@ def test_the_merged_authors_are_applied_to_the_records_we_hold(root, held, clien
 
 
 def test_loading_the_merged_ids_again_changes_nothing(root, held):
-    snapshot_load(path=root, progress=False)
+    snapshot_load(path=root, progress=False, sync_trust=True)
     before = (
         list(Researcher.objects.order_by("pk").values_list("pk", "updated_at")),
         redirects(),
     )
 
-    again = snapshot_load(path=root, progress=False)
+    again = snapshot_load(path=root, progress=False, sync_trust=True)
 
     assert again.status == ImportRun.Status.SUCCEEDED
     assert again.counts["merged_ids"] == {"authors": 0}
@@ -106,11 +106,18 @@ def test_loading_the_merged_ids_again_changes_nothing(root, held):
 
 
 def test_a_sliced_load_resumes_inside_a_merged_ids_file(root, held):
-    run = snapshot_load(path=root, progress=False, batch_size=1, time_budget=0)
+    run = snapshot_load(
+        path=root, progress=False, sync_trust=True, batch_size=1, time_budget=0
+    )
     slices = 1
     while run.status == ImportRun.Status.RUNNING:
         run = snapshot_load(
-            path=root, run=run, progress=False, batch_size=1, time_budget=0
+            path=root,
+            run=run,
+            progress=False,
+            sync_trust=True,
+            batch_size=1,
+            time_budget=0,
         )
         slices += 1
 
@@ -132,7 +139,7 @@ def test_merged_works_are_applied_and_a_malformed_line_is_rejected(root):
         "2024-02-01,W5000000009,W5000000008\n"
     )
 
-    run = snapshot_load(path=root, progress=False)
+    run = snapshot_load(path=root, progress=False, sync_trust=True)
 
     assert run.status == ImportRun.Status.SUCCEEDED
     assert run.counts["merged_ids"] == {"authors": 0, "works": 1}
@@ -155,7 +162,7 @@ def test_merged_works_are_applied_and_a_malformed_line_is_rejected(root):
 def test_an_unexpected_header_fails_the_run_with_the_reason(root):
     (root / AUTHORS_2023).write_text("id,into\nA1,A2\n")
 
-    run = snapshot_load(path=root, progress=False)
+    run = snapshot_load(path=root, progress=False, sync_trust=True)
 
     assert run.status == ImportRun.Status.FAILED
     assert run.error == (

@@ -54,6 +54,7 @@ WAIT_SECONDS = 60
 
 
 def load(path, **options) -> ImportRun:
+    options.setdefault("sync_trust", True)
     return snapshot_load(path=path, progress=False, **options)
 
 

@@ -1,0 +1,92 @@
+"""No page needs Redis to render: with the cache's Redis stopped, the pages
+answer 200 (the sample banner asks the database, a view goes uncounted) and
+the log says what was lost. The Redis stopped is one of the test's own, on a
+spare port, never the machine's."""
+
+import logging
+import shutil
+import socket
+import subprocess
+import time
+
+import pytest
+import redis
+from django.urls import reverse
+
+from profiles import popularity
+from tests.factories import ResearcherFactory, work_with_team
+
+pytestmark = pytest.mark.django_db
+
+WAIT_SECONDS = 10
+
+
+def spare_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def own_redis(tmp_path):
+    """A redis-server of the test's own on a spare port; the test stops it."""
+    if shutil.which("redis-server") is None:
+        pytest.fail("redis-server is missing: make test installs it")
+    port = spare_port()
+    process = subprocess.Popen(
+        ["redis-server", "--bind", "127.0.0.1", "--port", str(port)]
+        + ["--save", "", "--appendonly", "no", "--dir", str(tmp_path)],
+        stdout=subprocess.DEVNULL,
+    )
+    client = redis.Redis(port=port, socket_timeout=1)
+    deadline = time.monotonic() + WAIT_SECONDS
+    while True:
+        try:
+            client.ping()
+            break
+        except redis.ConnectionError:
+            if time.monotonic() > deadline or process.poll() is not None:
+                process.kill()
+                pytest.fail(f"redis-server did not answer on port {port}")
+            time.sleep(0.05)
+    yield process, f"redis://127.0.0.1:{port}/0"
+    process.kill()
+    process.wait()
+
+
+def test_the_pages_answer_with_the_cache_redis_stopped(
+    client, own_redis, settings, caplog
+):
+    process, url = own_redis
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": url,
+            "KEY_PREFIX": "bzpeer-down",
+        }
+    }
+    researcher = ResearcherFactory(display_name="Ada Redisless")
+    work_with_team(researchers=[researcher, ResearcherFactory()])
+    profile = reverse("profiles:detail", args=[researcher.openalex_id])
+
+    # Up: the view is counted in this Redis.
+    assert client.get(profile).status_code == 200
+    assert popularity.researcher_views_pending() == {researcher.pk: 1}
+
+    process.terminate()
+    process.wait()
+    caplog.set_level(logging.WARNING)
+    pages = [
+        "/",
+        "/researchers/?q=Redisless",
+        profile,
+        reverse("profiles:trust", args=[researcher.openalex_id]),
+        "/trust/",
+    ]
+    for page in pages:
+        response = client.get(page)
+        assert response.status_code == 200, page
+        assert b"Ada Redisless" in response.content or page == "/trust/"
+
+    assert f"could not count a view of researcher {researcher.pk}" in caplog.text
+    assert "the sample-data banner asks the database" in caplog.text
