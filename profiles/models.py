@@ -35,6 +35,7 @@ class Researcher(models.Model):
     bio = models.TextField(blank=True, default="")
     is_open_to_collaborate = models.BooleanField(default=True)
 
+    # As the source states them (OpenAlex counts every work it attributes).
     works_count = models.PositiveIntegerField(default=0)
     cited_by_count = models.PositiveIntegerField(default=0)
     h_index = models.PositiveIntegerField(default=0)
@@ -53,6 +54,9 @@ class Researcher(models.Model):
     trust_breakdown = models.JSONField(default=dict, blank=True)
     trust_computed_at = models.DateTimeField(null=True, blank=True)
     close_collaborators_count = models.PositiveIntegerField(default=0)
+    # The works the profile lists (versions of one work once), stored with the
+    # trust it feeds: lists order by it and show it, so they agree.
+    listed_works_count = models.PositiveIntegerField(default=0)
 
     source_updated_date = models.DateField(null=True, blank=True)
     # When a live import last fetched this record from its source; the
@@ -90,6 +94,12 @@ class Researcher(models.Model):
                 opclasses=["gin_trgm_ops"],
             ),
             models.Index(fields=["-works_count"], name="researcher_works_desc"),
+            # The home page's most prolific, walked from the top.
+            models.Index(
+                models.F("listed_works_count").desc(),
+                "id",
+                name="researcher_listed_works_desc",
+            ),
         ]
 
     def __str__(self):

@@ -88,17 +88,16 @@ def _rows_per_researcher(model) -> Coalesce:
 
 
 def _researcher_list_base() -> QuerySet[Researcher]:
-    return (
-        Researcher.objects.exclude(openalex_id__isnull=True)
-        .select_related("affiliation")
-        .annotate(works_held=_works_held_subquery())
+    return Researcher.objects.exclude(openalex_id__isnull=True).select_related(
+        "affiliation"
     )
 
 
 def researcher_list_featured(*, limit: int = 6) -> QuerySet[Researcher]:
-    """A few researchers for the home page: the most prolific, by the indexed
-    ``works_count``. One bounded query."""
-    return _researcher_list_base().order_by("-works_count", "pk")[:limit]
+    """A few researchers for the home page: the most prolific by the works
+    their cards show (``listed_works_count``, indexed in this order). One
+    bounded query."""
+    return _researcher_list_base().order_by("-listed_works_count", "pk")[:limit]
 
 
 def researcher_search(*, query: str) -> QuerySet[Researcher]:
@@ -108,7 +107,8 @@ def researcher_search(*, query: str) -> QuerySet[Researcher]:
 
     Each word is one ``LIKE '%word%'`` on ``search_name``, which the trigram
     GIN index answers; PostgreSQL ANDs the bitmaps. An exact name comes first,
-    then the most prolific. An empty query matches nobody. The caller
+    then the most prolific by the works the cards show
+    (``listed_works_count``). An empty query matches nobody. The caller
     paginates.
     """
     normalized = normalize_name(query)
@@ -124,7 +124,7 @@ def researcher_search(*, query: str) -> QuerySet[Researcher]:
             default=Value(0),
             output_field=IntegerField(),
         )
-    ).order_by("-is_exact", "-works_count", "pk")
+    ).order_by("-is_exact", "-listed_works_count", "pk")
 
 
 # --- the profile page -------------------------------------------------------

@@ -23,6 +23,7 @@ TRUST_FIELDS = (
     "trust_breakdown",
     "trust_computed_at",
     "close_collaborators_count",
+    "listed_works_count",
 )
 # Only what the model reads; the rest of a row (abstract-sized bio, names,
 # alternatives) stays in the database.
@@ -170,6 +171,7 @@ def researcher_trust_update(
             researcher.trust_breakdown = result.as_json()
             researcher.trust_computed_at = computed_at
             researcher.close_collaborators_count = close.count
+            researcher.listed_works_count = works
         # Rows deleted since the batch was read match nothing and are not
         # counted.
         updated += Researcher.objects.bulk_update(batch, fields=list(TRUST_FIELDS))

@@ -540,9 +540,9 @@ def test_the_general_trust_page_lists_levels_and_bands(client):
 def test_home_explains_the_site_and_lists_a_few_researchers(
     client, django_assert_max_num_queries
 ):
-    for works_count in range(8):
+    for count in range(8):
         ResearcherFactory(
-            display_name=f"Listed Person {works_count}", works_count=works_count
+            display_name=f"Listed Person {count}", listed_works_count=count
         )
 
     with django_assert_max_num_queries(3):

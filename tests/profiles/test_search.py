@@ -4,7 +4,8 @@ import pytest
 from django.db import connection
 
 from profiles.models import Researcher
-from profiles.selectors import researcher_search
+from profiles.selectors import researcher_profile, researcher_search
+from profiles.services import researcher_trust_update
 from tests.factories import InstitutionFactory, ResearcherFactory, work_with_team
 from tests.helpers.pages import page_text
 
@@ -36,9 +37,10 @@ def test_search_matches_all_words_in_any_order():
 
 
 def test_search_puts_the_exact_name_first_then_the_most_prolific():
-    ResearcherFactory(display_name="Ann Lee Smith", works_count=90)
-    ResearcherFactory(display_name="Ann Lee", works_count=1)
-    ResearcherFactory(display_name="Ann Leeds", works_count=50)
+    # Prolific by the works the cards show, not by OpenAlex's own count.
+    ResearcherFactory(display_name="Ann Lee Smith", listed_works_count=90)
+    ResearcherFactory(display_name="Ann Lee", listed_works_count=1)
+    ResearcherFactory(display_name="Ann Leeds", listed_works_count=50, works_count=9000)
 
     assert found("ann lee") == ["Ann Lee", "Ann Lee Smith", "Ann Leeds"]
 
@@ -72,9 +74,8 @@ def test_search_page_lists_results_with_affiliation_works_and_trust(client):
         affiliation=InstitutionFactory(display_name="Universidad de Prueba"),
         trust_score=31,
         trust_label="Emerging",
+        listed_works_count=2,
     )
-    work_with_team(researchers=[researcher])
-    work_with_team(researchers=[researcher])
     ResearcherFactory(display_name="José Unaffiliated")
 
     response = client.get("/researchers/", {"q": "jose"})
@@ -114,7 +115,9 @@ def test_search_page_says_when_nothing_matches(client):
 
 def test_search_results_paginate_twenty_a_page(client, django_assert_max_num_queries):
     for index in range(25):
-        ResearcherFactory(display_name=f"Pagina Person {index:02d}", works_count=index)
+        ResearcherFactory(
+            display_name=f"Pagina Person {index:02d}", listed_works_count=index
+        )
 
     client.get("/")  # the sample-data flag is cached from here on
     with django_assert_max_num_queries(3):
@@ -130,3 +133,23 @@ def test_search_results_paginate_twenty_a_page(client, django_assert_max_num_que
     assert 'href="?q=pagina&amp;page=2">Next' in first.content.decode()
     assert "Pagina Person 24" in first_text  # most prolific first
     assert "Pagina Person 00" in second_text
+
+
+def test_home_and_search_order_by_the_works_count_their_cards_show(client):
+    # OpenAlex credits this one with 5,000 works; the profile lists one.
+    elsewhere = ResearcherFactory(display_name="Many Elsewhere", works_count=5000)
+    work_with_team(researchers=[elsewhere])
+    here = ResearcherFactory(display_name="Many Here", works_count=3)
+    for _ in range(3):
+        work_with_team(researchers=[here])
+    researcher_trust_update()  # stores what each profile lists
+    ResearcherFactory(display_name="Many Thousands", listed_works_count=2000)
+
+    for page in (client.get("/"), client.get("/researchers/", {"q": "many"})):
+        text = page_text(page)
+        names = [text.index(name) for name in ("Thousands", "Here", "Elsewhere")]
+        assert names == sorted(names)
+        assert "2,000 works" in text
+        assert "3 works" in text
+        assert "1 work " in text
+    assert researcher_profile(openalex_id=here.openalex_id).works_count == 3
