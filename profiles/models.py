@@ -94,6 +94,12 @@ class Researcher(models.Model):
                 opclasses=["gin_trgm_ops"],
             ),
             models.Index(fields=["-works_count"], name="researcher_works_desc"),
+            # The sample banner's question: is any sample row held?
+            models.Index(
+                fields=["id"],
+                condition=models.Q(is_sample=True),
+                name="researcher_sample",
+            ),
             # The home page's most prolific, walked from the top.
             models.Index(
                 models.F("listed_works_count").desc(),

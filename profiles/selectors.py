@@ -22,6 +22,7 @@ from django.db.models import (
     IntegerField,
     OuterRef,
     Prefetch,
+    Q,
     QuerySet,
     Subquery,
     Value,
@@ -29,6 +30,11 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 
+from works.ingest.identifiers import (
+    is_orcid_written,
+    normalize_orcid,
+    short_openalex_id,
+)
 from works.models import Authorship, Source, Work
 from works.text import normalize_name
 
@@ -100,17 +106,40 @@ def researcher_list_featured(*, limit: int = 6) -> QuerySet[Researcher]:
     return _researcher_list_base().order_by("-listed_works_count", "pk")[:limit]
 
 
+def _researcher_by_identifier(query: str) -> QuerySet[Researcher] | None:
+    """The researcher a query names by OpenAlex author id or ORCID iD (bare or
+    as a URL), through its unique index, or through the redirect a merged
+    id left; None when the query is no identifier (a name, then)."""
+    value = query.strip()
+    openalex_id = short_openalex_id(value, prefix="A") if " " not in value else None
+    if openalex_id is not None:
+        merged_into = ResearcherRedirect.objects.filter(
+            old_openalex_id=openalex_id
+        ).values("researcher_id")
+        return _researcher_list_base().filter(
+            Q(openalex_id=openalex_id) | Q(pk__in=merged_into)
+        )
+    if is_orcid_written(value):
+        orcid = normalize_orcid(value)
+        return _researcher_list_base().filter(orcid=orcid or "-")
+    return None
+
+
 def researcher_search(*, query: str) -> QuerySet[Researcher]:
     """Researchers whose name contains every word of ``query``, in any order,
     ignoring case and accents ("jose alvarez" finds "José Álvarez", and so does
     "alvarez jose").
 
     Each word is one ``LIKE '%word%'`` on ``search_name``, which the trigram
-    GIN index answers; PostgreSQL ANDs the bitmaps. An exact name comes first,
-    then the most prolific by the works the cards show
+    GIN index answers; PostgreSQL ANDs the bitmaps. A query that is an
+    OpenAlex author id or an ORCID iD finds that researcher instead. An
+    exact name comes first, then the most prolific by the works the cards show
     (``listed_works_count``). An empty query matches nobody. The caller
     paginates.
     """
+    identified = _researcher_by_identifier(query)
+    if identified is not None:
+        return identified
     normalized = normalize_name(query)
     words = list(dict.fromkeys(normalized.split()))[:SEARCH_MAX_WORDS]
     if not words:

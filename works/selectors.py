@@ -146,21 +146,19 @@ def refresh_run_in_progress(*, now: datetime | None = None) -> ImportRun | None:
 
 
 def site_shows_sample_data() -> bool:
-    """True while the bundled sample dataset is loaded (a succeeded snapshot
-    run marked ``sample``). Cached for five minutes; every finished import
-    run forgets it (``site_sample_data_forget``). Without the cache (Redis
-    down) every page asks the database: no page needs Redis to render."""
+    """True while rows of the bundled sample dataset are held (researchers
+    marked ``is_sample``, found through a partial index: one probe whatever
+    the table's size). Cached for five minutes; every finished import run and
+    ``sample_data_remove`` forget it (``site_sample_data_forget``). Without
+    the cache (Redis down) every page asks the database: no page needs Redis
+    to render."""
     try:
         cached = cache.get(SAMPLE_DATA_CACHE_KEY)
     except RedisError:
         logger.warning("cache unavailable: the sample-data banner asks the database")
         cached = None
     if cached is None:
-        cached = ImportRun.objects.filter(
-            source=ImportRun.Source.OPENALEX_SNAPSHOT,
-            parameters__sample=True,
-            status=ImportRun.Status.SUCCEEDED,
-        ).exists()
+        cached = Researcher.objects.filter(is_sample=True).exists()
         # Down: logged above, or by the next page.
         with contextlib.suppress(RedisError):
             cache.set(SAMPLE_DATA_CACHE_KEY, cached, 300)

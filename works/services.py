@@ -1,6 +1,7 @@
 """Writes of the catalog's import runs, for every face (commands, admin, beat
 tasks, tests): start a run, hand it to the workers, resume, re-run, sweep
-runs a lost worker left behind, refresh the researchers fetched longest ago.
+runs a lost worker left behind, refresh the researchers fetched longest ago,
+remove the bundled sample data.
 The run itself is driven by ``works.ingest.driver``; merges are
 ``works.merges``.
 
@@ -24,23 +25,37 @@ from django.conf import settings
 from django.db import transaction
 
 from bzpeer.db import AdvisoryLock, advisory_xact_lock_try
+from profiles.models import Researcher, ResearcherTopic
 
 from .ingest.driver import BATCH_SIZE, run_execute
 from .ingest.openalex.merged_ids import merged_ids_files
-from .ingest.openalex.snapshot import snapshot_plan
+from .ingest.openalex.snapshot import read_batches, snapshot_plan
 from .ingest.openalex.walks import PARAMETER_AUTHORS
+from .ingest.records import ENTITIES
 from .ingest.runs import import_run_create
-from .models import ImportRun
+from .models import (
+    Authorship,
+    AuthorshipInstitution,
+    ImportRun,
+    Institution,
+    Source,
+    Topic,
+    Work,
+    WorkTopic,
+)
 from .selectors import (
     REFRESH_MARKER,
     import_run_is_busy,
     import_runs_stale,
     refresh_run_in_progress,
     researchers_due_for_refresh,
+    site_sample_data_forget,
 )
 
 logger = logging.getLogger(__name__)
 
+# The bundled sample dataset, in the OpenAlex snapshot layout.
+SAMPLE_SNAPSHOT = Path(__file__).resolve().parent / "sample_data" / "snapshot"
 # The task that executes a run, by name: the tasks module imports this one.
 IMPORT_RUN_TASK = "works.import_run"
 # Sources whose runs can be started again with the same parameters (a
@@ -213,3 +228,67 @@ def snapshot_load(
         sync_trust=sync_trust,
         batch_size=batch_size,
     )
+
+
+def sample_data_remove(*, path: str | Path = SAMPLE_SNAPSHOT) -> dict[str, int]:
+    """Remove the bundled sample dataset (the snapshot at ``path``) from the
+    catalog and return how many rows of each kind went.
+
+    What goes: the researchers marked ``is_sample`` that no live import has
+    fetched (one that has is a real record sharing a sample id: it stays and
+    loses the mark); the works the sample files list that no remaining
+    researcher is an author of; then the institutions, sources and topics the
+    sample files list that nothing references any more. Imported data is
+    never removed: a work or an institution a real import also brought stays.
+    One transaction; the sample-data banner goes with it. Idempotent."""
+    ids = _snapshot_openalex_ids(path)
+    with transaction.atomic():
+        marked = Researcher.objects.filter(is_sample=True)
+        marked.exclude(fetched_at=None).update(is_sample=False)
+        researchers = marked.filter(openalex_id__in=ids["authors"])
+        kept_authors = Authorship.objects.filter(researcher__isnull=False).exclude(
+            researcher__in=researchers
+        )
+        works = Work.objects.filter(openalex_id__in=ids["works"]).exclude(
+            pk__in=kept_authors.values("work_id")
+        )
+        removed = {
+            "works": works.delete()[1].get(Work._meta.label, 0),
+            "researchers": researchers.delete()[1].get(Researcher._meta.label, 0),
+        }
+        removed.update(_unreferenced_entities_remove(ids))
+    site_sample_data_forget()
+    return removed
+
+
+def _snapshot_openalex_ids(path: str | Path) -> dict[str, set[str]]:
+    """The OpenAlex ids of every record in the snapshot at ``path``, by
+    entity (the sample: a few hundred lines)."""
+    ids: dict[str, set[str]] = {entity: set() for entity in ENTITIES}
+    for part in snapshot_plan(path).files:
+        for batch in read_batches(part, batch_size=BATCH_SIZE):
+            ids[part.entity].update(record.openalex_id for record in batch.records)
+    return ids
+
+
+def _unreferenced_entities_remove(ids: dict[str, set[str]]) -> dict[str, int]:
+    """Delete the institutions, sources and topics of ``ids`` that no row
+    references any more; how many of each went."""
+    institutions = (
+        Institution.objects.filter(openalex_id__in=ids["institutions"])
+        .exclude(researchers__isnull=False)
+        .exclude(pk__in=AuthorshipInstitution.objects.values("institution_id"))
+    )
+    sources = Source.objects.filter(openalex_id__in=ids["sources"]).exclude(
+        works__isnull=False
+    )
+    topics = (
+        Topic.objects.filter(openalex_id__in=ids["topics"])
+        .exclude(pk__in=WorkTopic.objects.values("topic_id"))
+        .exclude(pk__in=ResearcherTopic.objects.values("topic_id"))
+    )
+    return {
+        "institutions": institutions.delete()[0],
+        "sources": sources.delete()[0],
+        "topics": topics.delete()[0],
+    }

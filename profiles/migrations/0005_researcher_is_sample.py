@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('profiles', '0004_refresh_and_name_indexes'),
+        ("profiles", "0004_refresh_and_name_indexes"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='researcher',
-            name='is_sample',
+            model_name="researcher",
+            name="is_sample",
             field=models.BooleanField(default=False),
         ),
     ]

@@ -4,20 +4,23 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('profiles', '0005_researcher_is_sample'),
-        ('works', '0005_importrun_source_choices'),
+        ("profiles", "0005_researcher_is_sample"),
+        ("works", "0005_importrun_source_choices"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='researcher',
-            name='listed_works_count',
+            model_name="researcher",
+            name="listed_works_count",
             field=models.PositiveIntegerField(default=0),
         ),
         migrations.AddIndex(
-            model_name='researcher',
-            index=models.Index(models.OrderBy(models.F('listed_works_count'), descending=True), models.F('id'), name='researcher_listed_works_desc'),
+            model_name="researcher",
+            index=models.Index(
+                models.OrderBy(models.F("listed_works_count"), descending=True),
+                models.F("id"),
+                name="researcher_listed_works_desc",
+            ),
         ),
     ]

@@ -18,7 +18,7 @@ from tests.factories import (
     work_with_team,
 )
 from tests.helpers.pages import page_text, profile_url, work_titles
-from works.models import Authorship, ImportRun, Work
+from works.models import Authorship, Work
 
 pytestmark = pytest.mark.django_db
 
@@ -572,20 +572,19 @@ def test_layout_has_landmarks_skip_link_and_footer(client):
     assert "This site shows sample data" not in html
 
 
-def test_the_sample_data_banner_shows_while_the_sample_is_loaded(client):
-    ImportRun.objects.create(
-        source="openalex-snapshot",
-        parameters={"sample": True},
-        status=ImportRun.Status.SUCCEEDED,
+def test_the_sample_data_banner_shows_while_sample_rows_are_held(client):
+    banner = (
+        "This site shows sample data: apart from Bingxuan Wang, the people and "
+        "institutions here are fictional."
     )
+    sample = ResearcherFactory(is_sample=True)
     cache.clear()
 
-    text = page_text(client.get("/"))
+    assert banner in page_text(client.get("/"))
 
-    assert (
-        "This site shows sample data: apart from Bingxuan Wang, the people and "
-        "institutions here are fictional." in text
-    )
+    sample.delete()
+    cache.clear()
+    assert banner not in page_text(client.get("/"))
 
 
 # --- escaping ---------------------------------------------------------------------

@@ -3,7 +3,7 @@
 import pytest
 from django.db import connection
 
-from profiles.models import Researcher
+from profiles.models import Researcher, ResearcherRedirect
 from profiles.selectors import researcher_profile, researcher_search
 from profiles.services import researcher_trust_update
 from tests.factories import InstitutionFactory, ResearcherFactory, work_with_team
@@ -153,3 +153,27 @@ def test_home_and_search_order_by_the_works_count_their_cards_show(client):
         assert "3 works" in text
         assert "1 work " in text
     assert researcher_profile(openalex_id=here.openalex_id).works_count == 3
+
+
+def test_an_openalex_id_or_an_orcid_finds_its_researcher():
+    researcher = ResearcherFactory(
+        display_name="Jason Priem",
+        openalex_id="A5023888391",
+        orcid="0000-0001-6187-6610",
+    )
+    ResearcherRedirect.objects.create(
+        old_openalex_id="A1111111111", researcher=researcher
+    )
+    ResearcherFactory(display_name="Someone Else")
+
+    for query in (
+        "A5023888391",
+        "https://openalex.org/A5023888391",
+        "a5023888391",
+        "0000-0001-6187-6610",
+        "https://orcid.org/0000-0001-6187-6610",
+        "A1111111111",  # merged into Jason Priem's record
+    ):
+        assert found(query) == ["Jason Priem"], query
+    assert found("A9999999999") == []
+    assert found("0000-0001-6187-6611") == []  # check digit wrong

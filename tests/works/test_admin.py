@@ -424,3 +424,10 @@ def test_a_non_staff_user_cannot_run_actions(client, enqueued):
     assert response.status_code == 302
     assert response["Location"].startswith("/admin/login/")
     assert enqueued() == []
+
+
+def test_the_admin_login_is_branded(client):
+    html = client.get("/admin/login/").content.decode()
+
+    assert "BZPEER administration" in html
+    assert "Django administration" not in html
