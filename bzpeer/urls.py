@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from profiles import views as profile_views
+from profiles.urls import catalog_urlpatterns
 
 from .health import healthz
 
@@ -10,5 +11,6 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("trust/", profile_views.trust_model, name="trust"),
     path("researchers/", include("profiles.urls")),
+    path("", include((catalog_urlpatterns, "catalog"))),
     path("admin/", admin.site.urls),
 ]

@@ -93,7 +93,7 @@ def _rows_per_researcher(model) -> Coalesce:
     return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
 
 
-def _researcher_list_base() -> QuerySet[Researcher]:
+def researcher_list_base() -> QuerySet[Researcher]:
     return Researcher.objects.exclude(openalex_id__isnull=True).select_related(
         "affiliation"
     )
@@ -103,7 +103,7 @@ def researcher_list_featured(*, limit: int = 6) -> QuerySet[Researcher]:
     """A few researchers for the home page: the most prolific by the works
     their cards show (``listed_works_count``, indexed in this order). One
     bounded query."""
-    return _researcher_list_base().order_by("-listed_works_count", "pk")[:limit]
+    return researcher_list_base().order_by("-listed_works_count", "pk")[:limit]
 
 
 def _researcher_by_identifier(query: str) -> QuerySet[Researcher] | None:
@@ -116,12 +116,12 @@ def _researcher_by_identifier(query: str) -> QuerySet[Researcher] | None:
         merged_into = ResearcherRedirect.objects.filter(
             old_openalex_id=openalex_id
         ).values("researcher_id")
-        return _researcher_list_base().filter(
+        return researcher_list_base().filter(
             Q(openalex_id=openalex_id) | Q(pk__in=merged_into)
         )
     if is_orcid_written(value):
         orcid = normalize_orcid(value)
-        return _researcher_list_base().filter(orcid=orcid or "-")
+        return researcher_list_base().filter(orcid=orcid or "-")
     return None
 
 
@@ -144,7 +144,7 @@ def researcher_search(*, query: str) -> QuerySet[Researcher]:
     words = list(dict.fromkeys(normalized.split()))[:SEARCH_MAX_WORDS]
     if not words:
         return Researcher.objects.none()
-    results = _researcher_list_base()
+    results = researcher_list_base()
     for word in words:
         results = results.filter(search_name__contains=word)
     return results.annotate(
@@ -251,7 +251,7 @@ def researcher_profile(*, openalex_id: str) -> ProfileData:
     )
 
 
-def _venue_name() -> Case:
+def venue_name_expression() -> Case:
     """A work's venue as readers name it (arXiv under its short name)."""
     return Case(
         When(
@@ -280,7 +280,7 @@ def _other_versions() -> QuerySet[Work]:
             "source__openalex_id",
             "source__display_name",
         )
-        .annotate(venue_name=_venue_name())
+        .annotate(venue_name=venue_name_expression())
         .order_by(
             F("publication_year").asc(nulls_last=True),
             F("publication_date").asc(nulls_last=True),
@@ -330,7 +330,7 @@ def researcher_works(*, researcher: Researcher, sort: str) -> QuerySet[Work]:
     return (
         Work.objects.filter(pk__in=held)
         .select_related("source")
-        .annotate(venue_name=_venue_name())
+        .annotate(venue_name=venue_name_expression())
         .prefetch_related(
             Prefetch("authorships", queryset=listed, to_attr="listed_authorships"),
             Prefetch("versions", queryset=_other_versions(), to_attr="other_versions"),
@@ -383,32 +383,66 @@ def _number(value: Any) -> float | None:
 class CloseCollaborator:
     researcher: Researcher
     tie_strength: float
+    # Works both hold an authorship on, versions of one work once, large
+    # teams included (they count here, though they add no tie strength).
+    shared_works_count: int = 0
+
+
+def _shared_works_subquery(*, researcher: Researcher) -> Coalesce:
+    """How many works the outer researcher shares with ``researcher``: the
+    outer one's authorships on works ``researcher`` holds an authorship on,
+    counted by listed version."""
+    counted = (
+        Authorship.objects.filter(
+            researcher=OuterRef("pk"),
+            work__in=Authorship.objects.filter(researcher=researcher).values("work_id"),
+        )
+        .order_by()
+        .values("researcher")
+        .annotate(n=Count(_listed_work(), distinct=True))
+        .values("n")
+    )
+    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
 
 
 def researcher_close_collaborators(
-    *, researcher: Researcher, limit: int = CLOSE_COLLABORATORS_LISTED
+    *,
+    researcher: Researcher,
+    limit: int = CLOSE_COLLABORATORS_LISTED,
+    offset: int = 0,
 ) -> list[CloseCollaborator]:
-    """The strongest ``limit`` close collaborators of ``researcher``, as the
-    trust model counts them (``profiles.ties``: tie strength at least
+    """The close collaborators of ``researcher`` as the trust model counts
+    them (``profiles.ties``: tie strength at least
     ``CLOSE_COLLABORATOR_THRESHOLD``, works above ``LARGE_TEAM_AUTHOR_CAP``
-    authors left out), strongest first. Two queries whatever the size."""
+    authors left out), strongest first: ``limit`` of them after the first
+    ``offset``, each with its tie strength and number of shared works. Two
+    queries whatever the size (close collaborators are the head of the
+    strength order, so the strongest ``offset + limit`` coauthors hold them)."""
     threshold = settings.CLOSE_COLLABORATOR_THRESHOLD
     strengths = [
         (researcher_id, strength)
         for researcher_id, strength in ties.tie_strengths(
             researcher_id=researcher.pk,
-            limit=limit,
+            limit=offset + limit,
             max_author_count=ties.LARGE_TEAM_AUTHOR_CAP,
         )
         if ties.is_close(strength, threshold=threshold)
-    ]
+    ][offset:]
     if not strengths:
         return []
-    rows = Researcher.objects.only(
-        "openalex_id", "display_name", "trust_score", "trust_label"
-    ).in_bulk([researcher_id for researcher_id, _ in strengths])
+    rows = (
+        Researcher.objects.only(
+            "openalex_id", "display_name", "trust_score", "trust_label"
+        )
+        .annotate(shared_works_count=_shared_works_subquery(researcher=researcher))
+        .in_bulk([researcher_id for researcher_id, _ in strengths])
+    )
     return [
-        CloseCollaborator(researcher=rows[researcher_id], tie_strength=strength)
+        CloseCollaborator(
+            researcher=rows[researcher_id],
+            tie_strength=strength,
+            shared_works_count=rows[researcher_id].shared_works_count,
+        )
         for researcher_id, strength in strengths
         if researcher_id in rows
     ]

@@ -8,7 +8,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_safe
 
-from . import popularity, selectors, trust
+from . import pagination, popularity, selectors, trust
 from .models import Researcher
 
 SEARCH_RESULTS_PER_PAGE = 20
@@ -27,6 +27,7 @@ def home(request):
 
 
 @require_safe
+@pagination.page_not_found_answers(anchor="results")
 def researcher_search(request):
     query = request.GET.get("q", "").strip()[:SEARCH_QUERY_MAX_LENGTH]
     page = None
@@ -34,11 +35,11 @@ def researcher_search(request):
         paginator = Paginator(
             selectors.researcher_search(query=query), SEARCH_RESULTS_PER_PAGE
         )
-        page = paginator.get_page(request.GET.get("page"))
+        page = pagination.page_get(paginator=paginator, number=request.GET.get("page"))
     return render(request, "profiles/search.html", {"query": query, "page": page})
 
 
-def _merged_or_404(request, openalex_id: str, *, view: str):
+def merged_researcher_redirect(request, openalex_id: str, *, view: str):
     """The permanent redirect from the page of a record OpenAlex merged into
     another to the same page of the survivor, query string kept; 404 for an
     id we never held."""
@@ -51,12 +52,12 @@ def _merged_or_404(request, openalex_id: str, *, view: str):
 
 
 @require_safe
+@pagination.page_not_found_answers(anchor="works")
 def researcher_detail(request, openalex_id):
     try:
         profile = selectors.researcher_profile(openalex_id=openalex_id)
     except Researcher.DoesNotExist:
-        return _merged_or_404(request, openalex_id, view="profiles:detail")
-    popularity.researcher_view_record(researcher_id=profile.researcher.pk)
+        return merged_researcher_redirect(request, openalex_id, view="profiles:detail")
     sort = request.GET.get("sort")
     if sort not in selectors.WORK_SORTS:
         sort = selectors.WORK_SORT_DEFAULT
@@ -66,7 +67,8 @@ def researcher_detail(request, openalex_id):
     )
     # The profile already counted these very works; don't count them twice.
     paginator.count = profile.works_count
-    page = paginator.get_page(request.GET.get("page"))
+    page = pagination.page_get(paginator=paginator, number=request.GET.get("page"))
+    popularity.researcher_view_record(researcher_id=profile.researcher.pk)
     return render(
         request,
         "profiles/researcher_detail.html",
@@ -84,7 +86,7 @@ def researcher_trust(request, openalex_id):
     try:
         researcher = selectors.researcher_get(openalex_id=openalex_id)
     except Researcher.DoesNotExist:
-        return _merged_or_404(request, openalex_id, view="profiles:trust")
+        return merged_researcher_redirect(request, openalex_id, view="profiles:trust")
     return render(
         request,
         "profiles/researcher_trust.html",

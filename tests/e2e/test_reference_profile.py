@@ -73,3 +73,16 @@ def test_a_visitor_searches_by_name_without_accents_or_case(
     page.keyboard.press("Enter")
     page.get_by_role("link", name=re.compile("Bingxuan Wang")).first.click()
     expect(page.locator("h1")).to_have_text("Bingxuan Wang")
+
+
+def test_the_sample_banner_sits_in_the_header_aligned_with_the_page(
+    page, live_server, sample_data
+):
+    page.goto(f"{live_server.url}/")
+
+    banner = page.locator("header.site-header .sample-banner p")
+    expect(banner).to_contain_text("This site shows sample data")
+    header_row = page.locator(".site-header__inner").bounding_box()
+    text_box = banner.bounding_box()
+    # The banner's text starts where the page's content does.
+    assert text_box["x"] == pytest.approx(header_row["x"], abs=1)

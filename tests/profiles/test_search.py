@@ -130,7 +130,7 @@ def test_search_results_paginate_twenty_a_page(client, django_assert_max_num_que
     assert first_text.count("Pagina Person") == 20
     assert second_text.count("Pagina Person") == 5
     assert "Page 1 of 2" in first_text
-    assert 'href="?q=pagina&amp;page=2">Next' in first.content.decode()
+    assert 'rel="next" href="?q=pagina&amp;page=2#results">' in first.content.decode()
     assert "Pagina Person 24" in first_text  # most prolific first
     assert "Pagina Person 00" in second_text
 

@@ -3,6 +3,7 @@ versions' links beside it, and counts it once."""
 
 import pytest
 
+from profiles.services import researcher_trust_update
 from tests.factories import (
     AuthorshipFactory,
     ResearcherFactory,
@@ -98,6 +99,8 @@ def test_a_researcher_only_on_the_preprint_sees_the_work_under_its_article(clien
 def test_the_search_card_counts_a_work_once(client):
     researcher = ResearcherFactory(display_name="Versioned Author")
     preprint_and_article([researcher])
+    # The card shows the figure the recompute stores after every import.
+    researcher_trust_update(researcher_ids=[researcher.pk])
 
     text = page_text(client.get("/researchers/?q=versioned"))
 
