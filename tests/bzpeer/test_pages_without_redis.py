@@ -14,7 +14,16 @@ import redis
 from django.urls import reverse
 
 from profiles import popularity
-from tests.factories import ResearcherFactory, work_with_team
+from profiles.templatetags.catalog_tags import work_path
+from tests.factories import (
+    AuthorshipInstitutionFactory,
+    InstitutionFactory,
+    ResearcherFactory,
+    ResearcherTopicFactory,
+    TopicFactory,
+    WorkTopicFactory,
+    work_with_team,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -65,8 +74,17 @@ def test_the_pages_answer_with_the_cache_redis_stopped(
             "KEY_PREFIX": "bzpeer-down",
         }
     }
-    researcher = ResearcherFactory(display_name="Ada Redisless")
-    work_with_team(researchers=[researcher, ResearcherFactory()])
+    institution = InstitutionFactory(display_name="Redisless Institute")
+    researcher = ResearcherFactory(
+        display_name="Ada Redisless", affiliation=institution
+    )
+    work = work_with_team(researchers=[researcher, ResearcherFactory()])
+    topic = TopicFactory(display_name="Redisless Topic")
+    WorkTopicFactory(work=work, topic=topic)
+    ResearcherTopicFactory(researcher=researcher, topic=topic)
+    AuthorshipInstitutionFactory(
+        authorship=work.authorships.get(researcher=researcher), institution=institution
+    )
     profile = reverse("profiles:detail", args=[researcher.openalex_id])
 
     # Up: the view is counted in this Redis.
@@ -81,12 +99,15 @@ def test_the_pages_answer_with_the_cache_redis_stopped(
         "/researchers/?q=Redisless",
         profile,
         reverse("profiles:trust", args=[researcher.openalex_id]),
+        work_path(work),
+        reverse("catalog:topic", args=[topic.openalex_id]),
+        reverse("catalog:institution", args=[institution.openalex_id]),
         "/trust/",
     ]
     for page in pages:
         response = client.get(page)
         assert response.status_code == 200, page
-        assert b"Ada Redisless" in response.content or page == "/trust/"
+        assert b"Ada Redisless" in response.content or page == "/trust/", page
 
     assert f"could not count a view of researcher {researcher.pk}" in caplog.text
     assert "the sample-data banner asks the database" in caplog.text
