@@ -83,10 +83,11 @@ def test_profile_reads_like_the_reference_page(client):
 
 
 def test_profile_counts_are_singular_for_one(client):
+    utrecht = InstitutionFactory(display_name="Utrecht Test University")
     researcher = ClaimedResearcherFactory(
         display_name="Una Sola",
         headline="Studies single things, carefully.",
-        affiliation=InstitutionFactory(display_name="Utrecht Test University"),
+        affiliation=utrecht,
         is_open_to_collaborate=False,
         verification_level=VerificationLevel.L3,
         trust_score=62,
@@ -97,7 +98,12 @@ def test_profile_counts_are_singular_for_one(client):
     FollowFactory(researcher=researcher)
     ResearcherTopicFactory(researcher=researcher, count=1)
 
-    text = page_text(client.get(profile_url(researcher)))
+    response = client.get(profile_url(researcher))
+    text = page_text(response)
+    assert (
+        f'<a href="/institutions/{utrecht.openalex_id}/">Utrecht Test University</a>'
+        in response.content.decode()
+    )
 
     assert "Studies single things, carefully." in text
     assert "contributes to" not in text

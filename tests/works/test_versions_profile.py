@@ -52,7 +52,7 @@ def preprint_and_article(researchers, **article_fields):
 
 def test_a_work_with_two_versions_is_one_row_with_both_versions_links(client):
     researcher = ResearcherFactory()
-    preprint_and_article([researcher, ResearcherFactory()])
+    preprint, _ = preprint_and_article([researcher, ResearcherFactory()])
     work_with_team(
         researchers=[researcher], title="Another Work", publication_year=2020
     )
@@ -69,6 +69,10 @@ def test_a_work_with_two_versions_is_one_row_with_both_versions_links(client):
     assert "2 published item(s)" in text
     assert "Article 2026 Journal of Sparse Models Conditional Memory" in text
     assert "Also: Preprint · arXiv · 2025 DOI arXiv OpenAlex" in text
+    # The other version's own page is one click away.
+    assert (
+        f'<a class="work__version-meta" href="/works/{preprint.openalex_id}/">' in html
+    )
     # The listed version's links, then the preprint's.
     for link in (
         "https://doi.org/10.5555/jsm.2026.7",
