@@ -15,7 +15,13 @@ _OPENALEX_ID = re.compile(
     r"^(?:https?://(?:api\.)?openalex\.org/)?(?:[a-z]+/)?([A-Za-z])(\d{1,30})$"
 )
 _DOI_PREFIXES = re.compile(r"^(?:https?://(?:dx\.)?doi\.org/|doi:\s*)", re.IGNORECASE)
-_ORCID = re.compile(r"(\d{4})-?(\d{4})-?(\d{4})-?(\d{3}[\dX])$")
+# The whole value is the iD, bare or as its orcid.org URL: an iD found inside
+# a longer string ("evil0000-…", "https://example.org/0000-…") is not one,
+# since an ORCID iD is identity evidence for claims.
+_ORCID = re.compile(
+    r"^(?:HTTPS?://(?:WWW\.|SANDBOX\.)?ORCID\.ORG/)?"
+    r"(\d{4})-?(\d{4})-?(\d{4})-?(\d{3}[\dX])/?$"
+)
 # An ORCID iD as a person writes it: bare or as its URL, in groups of four.
 _ORCID_WRITTEN = re.compile(
     r"^(?:https?://(?:www\.)?orcid\.org/)?\d{4}-\d{4}-\d{4}-\d{3}[\dX]$",
@@ -63,7 +69,7 @@ def normalize_orcid(value: str | None) -> str | None:
     check digit is right: the iD is identity evidence for claims."""
     if not value:
         return None
-    match = _ORCID.search(value.strip().upper())
+    match = _ORCID.match(value.strip().upper())
     if not match:
         return None
     digits = "".join(match.groups())

@@ -53,6 +53,19 @@ def test_identifiers_take_their_stored_form():
     assert normalize_orcid("0000-0002-1694-233x") == "0000-0002-1694-233X"
     # A wrong check digit is not an iD.
     assert normalize_orcid("0000-0002-1825-0098") is None
+    assert normalize_orcid("http://orcid.org/0000-0002-1825-0097/") == (
+        "0000-0002-1825-0097"
+    )
+    assert normalize_orcid("0000000218250097") == "0000-0002-1825-0097"
+    # The whole value must be the iD: one found inside a longer string is not.
+    for hostile in (
+        "evil0000-0002-1825-0097",
+        "https://example.org/0000-0002-1825-0097",
+        "10000-0002-1825-0097",
+        "0000-0002-1825-0097 and more",
+        "orcid: 0000-0002-1825-0097x",
+    ):
+        assert normalize_orcid(hostile) is None, hostile
     assert normalize_ror("https://ror.org/05qghxh33") == "05qghxh33"
     assert domain_from_url("https://www.umich.edu/") == "umich.edu"
     assert domain_from_url("") == ""
