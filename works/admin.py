@@ -2,7 +2,9 @@
 
 The catalog tables reach 10^8 rows, so their change lists never count a whole
 table (an estimate stands in), search by identifier with an exact, indexed
-lookup, and pick related rows by raw id rather than rendering a select.
+lookup, and pick related rows by raw id rather than rendering a select. Their
+rows are the sources': staff read them here and never edit, add or delete
+them (``SourceOwnedAdmin``), since the next import would silently undo it.
 """
 
 from __future__ import annotations
@@ -12,15 +14,14 @@ from datetime import datetime
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
-from django.db import connection, models
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils.functional import cached_property
 from django.utils.html import format_html
 from django.utils.text import Truncator
 from django.utils.timezone import localtime
+
+from bzpeer.admin_tables import LargeTableAdmin, SourceOwnedAdmin
 
 from .forms import OpenAlexImportForm
 from .ingest.identifiers import normalize_arxiv_id, normalize_doi, short_openalex_id
@@ -43,35 +44,6 @@ from .services import (
 REJECTIONS_INLINE = 50
 # Characters of a run's parameters shown in the change list.
 PARAMETERS_SHOWN = 60
-# Below this many rows an exact count is cheap and an estimate pointless.
-EXACT_COUNT_BELOW = 100_000
-
-
-class EstimatedCountPaginator(Paginator):
-    """Counts an unfiltered change list from the planner's estimate
-    (``pg_class.reltuples``): an exact ``COUNT(*)`` scans the whole table."""
-
-    @cached_property
-    def count(self) -> int:
-        query = getattr(self.object_list, "query", None)
-        if query is not None and not query.where:
-            with connection.cursor() as cursor:
-                cursor.execute(
-                    "SELECT reltuples::bigint FROM pg_class WHERE oid = %s::regclass",
-                    [query.model._meta.db_table],
-                )
-                row = cursor.fetchone()
-            if row and row[0] >= EXACT_COUNT_BELOW:
-                return row[0]
-        return super().count
-
-
-class LargeTableAdmin(admin.ModelAdmin):
-    # A URL typed without a scheme means https (Django 6's default already).
-    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
-    paginator = EstimatedCountPaginator
-    show_full_result_count = False
-    list_per_page = 50
 
 
 class RejectedRecordInline(admin.TabularInline):
@@ -331,28 +303,28 @@ class RejectedRecordAdmin(LargeTableAdmin):
 
 
 @admin.register(Institution)
-class InstitutionAdmin(LargeTableAdmin):
+class InstitutionAdmin(SourceOwnedAdmin):
     list_display = ("openalex_id", "display_name", "country_code", "ror", "domain")
     search_fields = ("=openalex_id", "=ror", "=domain", "display_name")
     readonly_fields = ("created_at", "updated_at")
 
 
 @admin.register(Source)
-class SourceAdmin(LargeTableAdmin):
+class SourceAdmin(SourceOwnedAdmin):
     list_display = ("openalex_id", "display_name", "type", "issn_l")
     search_fields = ("=openalex_id", "=issn_l", "display_name")
     readonly_fields = ("created_at", "updated_at")
 
 
 @admin.register(Topic)
-class TopicAdmin(admin.ModelAdmin):
+class TopicAdmin(SourceOwnedAdmin):
     list_display = ("openalex_id", "display_name", "field_name", "domain_name")
     search_fields = ("=openalex_id", "display_name")
     readonly_fields = ("created_at", "updated_at")
 
 
 @admin.register(Work)
-class WorkAdmin(LargeTableAdmin):
+class WorkAdmin(SourceOwnedAdmin):
     list_display = ("openalex_id", "title", "publication_year", "type", "source")
     list_select_related = ("source",)
     raw_id_fields = ("source",)
@@ -379,7 +351,7 @@ class WorkAdmin(LargeTableAdmin):
 
 
 @admin.register(Authorship)
-class AuthorshipAdmin(LargeTableAdmin):
+class AuthorshipAdmin(SourceOwnedAdmin):
     list_display = ("id", "work", "position", "raw_author_name", "researcher")
     list_select_related = ("work", "researcher")
     raw_id_fields = ("work", "researcher")
