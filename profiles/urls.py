@@ -20,13 +20,58 @@ class OpenAlexWorkIdConverter:
 
 register_converter(OpenAlexWorkIdConverter, "openalex_work")
 
+
+class OpenAlexIdConverter:
+    """An OpenAlex id of one entity, as stored (``A5023888391``): anything
+    else (a NUL byte, a stray word) never reaches a query and answers 404."""
+
+    prefix = ""
+
+    def to_python(self, value: str) -> str:
+        return value
+
+    def to_url(self, value: str) -> str:
+        return value
+
+
+class OpenAlexAuthorIdConverter(OpenAlexIdConverter):
+    regex = r"A[0-9]{1,30}"
+
+
+class OpenAlexTopicIdConverter(OpenAlexIdConverter):
+    regex = r"T[0-9]{1,30}"
+
+
+class OpenAlexInstitutionIdConverter(OpenAlexIdConverter):
+    regex = r"I[0-9]{1,30}"
+
+
+class ArxivIdConverter(OpenAlexIdConverter):
+    """An arXiv id, new style (``2401.12345``) or old (``hep-th/9901001``),
+    with an optional version."""
+
+    regex = (
+        r"(?:[0-9]{4}\.[0-9]{4,5}|[a-z][a-z\-]*(?:\.[A-Za-z\-]{2,})?/[0-9]{7})"
+        r"(?:v[0-9]+)?"
+    )
+
+
+register_converter(OpenAlexAuthorIdConverter, "openalex_author")
+register_converter(OpenAlexTopicIdConverter, "openalex_topic")
+register_converter(OpenAlexInstitutionIdConverter, "openalex_institution")
+register_converter(ArxivIdConverter, "arxiv_id")
+
 urlpatterns = [
     path("", views.researcher_search, name="search"),
-    path("<str:openalex_id>/", views.researcher_detail, name="detail"),
-    path("<str:openalex_id>/trust/", views.researcher_trust, name="trust"),
-    path("<str:openalex_id>/topics/", catalog_views.researcher_topics, name="topics"),
+    path("<openalex_author:openalex_id>/", views.researcher_detail, name="detail"),
+    path("<openalex_author:openalex_id>/trust/", views.researcher_trust, name="trust"),
     path(
-        "<str:openalex_id>/collaborators/",
+        "<openalex_author:openalex_id>/topics/",
+        catalog_views.researcher_topics,
+        name="topics",
+    ),
+    path(
+        "<openalex_author:openalex_id>/collaborators/",
         catalog_views.researcher_collaborators,
         name="collaborators",
     ),
@@ -36,14 +81,16 @@ urlpatterns = [
 catalog_urlpatterns = [
     path("works/<openalex_work:openalex_id>/", catalog_views.work_detail, name="work"),
     path(
-        "works/arxiv/<path:arxiv_id>/",
+        "works/arxiv/<arxiv_id:arxiv_id>/",
         catalog_views.work_detail,
         name="work_by_arxiv_id",
     ),
     path("works/<int:pk>/", catalog_views.work_detail, name="work_by_pk"),
-    path("topics/<str:openalex_id>/", catalog_views.topic_detail, name="topic"),
     path(
-        "institutions/<str:openalex_id>/",
+        "topics/<openalex_topic:openalex_id>/", catalog_views.topic_detail, name="topic"
+    ),
+    path(
+        "institutions/<openalex_institution:openalex_id>/",
         catalog_views.institution_detail,
         name="institution",
     ),

@@ -34,10 +34,15 @@ stop() {
 }
 trap stop EXIT INT TERM
 
-if [ "$SAMPLE" != "0" ]; then
-    $PY manage.py load_openalex_snapshot works/sample_data/snapshot --sample
-else
+# Once real data is held and the sample was removed (remove_sample_data),
+# the sample is not brought back.
+REAL_DATA_ONLY=$($PY manage.py shell -v 0 -c 'from profiles.models import Researcher as R; print(int(R.objects.exists() and not R.objects.filter(is_sample=True).exists()))' 2>/dev/null || echo 0)
+if [ "$SAMPLE" = "0" ]; then
     echo "Sample data left out (SAMPLE=0)."
+elif [ "$REAL_DATA_ONLY" = "1" ]; then
+    echo "Sample data not loaded: real data is held and the sample was removed."
+else
+    $PY manage.py load_openalex_snapshot works/sample_data/snapshot --sample
 fi
 REFERENCE=$($PY manage.py shell -v 0 -c 'from profiles.models import Researcher as R; r=R.objects.filter(display_name="Bingxuan Wang", is_sample=True).first(); print(r.openalex_id if r else "")' 2>/dev/null || true)
 echo "Celery worker (log .run/worker.log) and beat (log .run/beat.log) running."

@@ -23,6 +23,7 @@ from typing import Any
 from celery import signature
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 
 from bzpeer.db import AdvisoryLock, advisory_xact_lock_try
 from profiles.models import Researcher, ResearcherTopic
@@ -246,11 +247,13 @@ def sample_data_remove(*, path: str | Path = SAMPLE_SNAPSHOT) -> dict[str, int]:
         marked = Researcher.objects.filter(is_sample=True)
         marked.exclude(fetched_at=None).update(is_sample=False)
         researchers = marked.filter(openalex_id__in=ids["authors"])
-        kept_authors = Authorship.objects.filter(researcher__isnull=False).exclude(
-            researcher__in=researchers
-        )
+        # NOT EXISTS, an anti-join on the (work) index; NOT IN (subquery)
+        # would rescan every authorship per work.
+        kept_author = Authorship.objects.filter(
+            work=OuterRef("pk"), researcher__isnull=False
+        ).exclude(researcher__in=researchers)
         works = Work.objects.filter(openalex_id__in=ids["works"]).exclude(
-            pk__in=kept_authors.values("work_id")
+            Exists(kept_author)
         )
         removed = {
             "works": works.delete()[1].get(Work._meta.label, 0),
@@ -274,18 +277,18 @@ def _snapshot_openalex_ids(path: str | Path) -> dict[str, set[str]]:
 def _unreferenced_entities_remove(ids: dict[str, set[str]]) -> dict[str, int]:
     """Delete the institutions, sources and topics of ``ids`` that no row
     references any more; how many of each went."""
-    institutions = (
-        Institution.objects.filter(openalex_id__in=ids["institutions"])
-        .exclude(researchers__isnull=False)
-        .exclude(pk__in=AuthorshipInstitution.objects.values("institution_id"))
+    institutions = Institution.objects.filter(
+        openalex_id__in=ids["institutions"]
+    ).exclude(
+        Exists(Researcher.objects.filter(affiliation=OuterRef("pk")))
+        | Exists(AuthorshipInstitution.objects.filter(institution=OuterRef("pk")))
     )
     sources = Source.objects.filter(openalex_id__in=ids["sources"]).exclude(
-        works__isnull=False
+        Exists(Work.objects.filter(source=OuterRef("pk")))
     )
-    topics = (
-        Topic.objects.filter(openalex_id__in=ids["topics"])
-        .exclude(pk__in=WorkTopic.objects.values("topic_id"))
-        .exclude(pk__in=ResearcherTopic.objects.values("topic_id"))
+    topics = Topic.objects.filter(openalex_id__in=ids["topics"]).exclude(
+        Exists(WorkTopic.objects.filter(topic=OuterRef("pk")))
+        | Exists(ResearcherTopic.objects.filter(topic=OuterRef("pk")))
     )
     return {
         "institutions": institutions.delete()[0],

@@ -781,3 +781,23 @@ def test_imported_strings_are_escaped_on_every_catalog_page(client):
         assert "<script" not in html
         assert "&quot;onmouseover=&quot;alert(1)" in html
         assert '"onmouseover="alert(1)' not in html
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/works/arxiv/%00/",
+        "/works/arxiv/a%00b/",
+        "/topics/%00/",
+        "/institutions/%00/",
+        "/researchers/%00/",
+        "/researchers/A1%00/topics/",
+        "/topics/T1%27%20OR%201=1/",
+    ],
+)
+def test_an_id_that_is_no_id_answers_404_before_any_query(
+    client, path, django_assert_max_num_queries
+):
+    client.get("/")  # the sample-data flag is cached from here on
+    with django_assert_max_num_queries(0):
+        assert client.get(path).status_code == 404
