@@ -138,6 +138,18 @@ class UserFactory(factory.django.DjangoModelFactory):
             obj.save(update_fields=["password"])
 
 
+def verified_user(**fields):
+    """A user whose e-mail address is verified, so allauth lets them log in
+    (e-mail verification is mandatory) with the password "correct horse 9"."""
+    from allauth.account.models import EmailAddress
+
+    user = UserFactory(**fields)
+    EmailAddress.objects.create(
+        user=user, email=user.email, verified=True, primary=True
+    )
+    return user
+
+
 def staff_user(*permissions: str, **fields):
     """A staff user holding ``permissions`` (codenames of works)."""
     user = UserFactory(is_staff=True, **fields)
