@@ -235,7 +235,10 @@ SOCIALACCOUNT_PROVIDERS = {
 }
 # Mail: printed on the console unless EMAIL_URL names an SMTP server
 # (smtp+tls://user:password@host:587).
-EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
+# An empty value (an unfilled line of .env) means the default too.
+EMAIL_CONFIG = environ.Env.email_url_config(
+    env.str("EMAIL_URL", default="") or "consolemail://"
+)
 EMAIL_BACKEND = EMAIL_CONFIG["EMAIL_BACKEND"]
 EMAIL_HOST = EMAIL_CONFIG.get("EMAIL_HOST", "localhost")
 EMAIL_PORT = EMAIL_CONFIG.get("EMAIL_PORT", 25)
@@ -243,4 +246,6 @@ EMAIL_HOST_USER = EMAIL_CONFIG.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = EMAIL_CONFIG.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = EMAIL_CONFIG.get("EMAIL_USE_TLS", False)
 EMAIL_USE_SSL = EMAIL_CONFIG.get("EMAIL_USE_SSL", False)
-DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="BZPEER <noreply@localhost>")
+DEFAULT_FROM_EMAIL = (
+    env.str("DEFAULT_FROM_EMAIL", default="") or "BZPEER <noreply@localhost>"
+)
