@@ -26,6 +26,7 @@ INSTALLED_APPS = [
     "django.contrib.postgres",
     "django.contrib.humanize",
     "rest_framework",
+    "csp",
     "allauth",
     "allauth.account",
     "allauth.socialaccount",
@@ -38,6 +39,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -249,3 +251,23 @@ EMAIL_USE_SSL = EMAIL_CONFIG.get("EMAIL_USE_SSL", False)
 DEFAULT_FROM_EMAIL = (
     env.str("DEFAULT_FROM_EMAIL", default="") or "BZPEER <noreply@localhost>"
 )
+
+# --- Content-Security-Policy (django-csp) ---------------------------------------
+# Everything comes from this site; no inline script, no inline style, no
+# plugin, no framing. Forms post here, and the ORCID sign-in's redirect to
+# orcid.org is a form action too (browsers check redirects after a POST).
+_ORCID_ORIGINS = ("https://orcid.org", "https://sandbox.orcid.org")
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ("'self'",),
+        "script-src": ("'self'",),
+        "style-src": ("'self'",),
+        "img-src": ("'self'", "data:"),
+        "font-src": ("'self'",),
+        "connect-src": ("'self'",),
+        "object-src": ("'none'",),
+        "base-uri": ("'self'",),
+        "frame-ancestors": ("'none'",),
+        "form-action": ("'self'", *_ORCID_ORIGINS),
+    }
+}
