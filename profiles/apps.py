@@ -13,8 +13,9 @@ class ProfilesConfig(AppConfig):
             researcher_merge_handler_register,
         )
 
-        from .services import researcher_merge_follows
+        from .services import researcher_merge_follows, researcher_merge_owners
         from .tasks import import_run_trust_refresh
 
         researcher_merge_handler_register(researcher_merge_follows)
+        researcher_merge_handler_register(researcher_merge_owners)
         import_run_finished_handler_register(import_run_trust_refresh)

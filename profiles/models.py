@@ -161,3 +161,35 @@ class Follow(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["user", "researcher"], name="uniq_follow")
         ]
+
+
+class ResearcherOwner(models.Model):
+    """An account that manages a researcher record. profiles keeps the rows and
+    what they imply for the record (``is_claimed``, ``verification_level``);
+    the claims app decides who gets one (``profiles.services.researcher_owner_add``
+    and ``researcher_owner_remove`` are called by claims services only)."""
+
+    researcher = models.ForeignKey(
+        Researcher, on_delete=models.CASCADE, related_name="owners"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="researchers_owned",
+    )
+    # What this owner's evidence earned (L2 approved claim, L3 strong
+    # evidence); the record shows the strongest of its owners'.
+    verification_level = models.PositiveSmallIntegerField(
+        choices=VerificationLevel.choices, default=VerificationLevel.L2
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["researcher", "user"], name="uniq_researcher_owner"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.user_id} owns {self.researcher_id}"

@@ -1,19 +1,19 @@
-"""Writes of researcher profiles: trust, and what a researcher merge moves of
-profiles' own rows (follows)."""
+"""Writes of researcher profiles: trust, owners, and what a researcher merge
+moves of profiles' own rows (follows, owners)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
 from django.conf import settings
-from django.db import connection
-from django.db.models import Count
+from django.db import connection, transaction
+from django.db.models import Count, Max
 from django.utils import timezone
 
 from bzpeer.db import quoted_table
 from works.models import Authorship, Work
 
-from .models import Follow, Researcher
+from .models import Follow, Researcher, ResearcherOwner, VerificationLevel
 from .ties import close_collaborator_summaries
 from .trust import TrustInputs, trust_compute
 
@@ -186,3 +186,86 @@ def researcher_merge_follows(old: Researcher, survivor: Researcher) -> None:
     Follow.objects.filter(researcher=old).exclude(
         user_id__in=Follow.objects.filter(researcher=survivor).values("user_id")
     ).update(researcher=survivor)
+
+
+def _researcher_ownership_sync(*, researcher: Researcher) -> None:
+    """Derive ``is_claimed`` and ``verification_level`` of the locked
+    ``researcher`` from its owners: claimed at the strongest owner's level, or
+    an unclaimed imported record (L1) once the last owner is gone."""
+    strongest = ResearcherOwner.objects.filter(researcher=researcher).aggregate(
+        level=Max("verification_level")
+    )["level"]
+    researcher.is_claimed = strongest is not None
+    researcher.verification_level = (
+        strongest if strongest is not None else VerificationLevel.L1
+    )
+    researcher.save(update_fields=["is_claimed", "verification_level", "updated_at"])
+
+
+def researcher_owner_add(
+    *, researcher: Researcher, user, verification_level: int
+) -> ResearcherOwner:
+    """Make ``user`` an owner of ``researcher`` at ``verification_level`` (L2
+    approved claim, L3 strong evidence) and return the row.
+
+    Side effects: locks the researcher row, upserts the owner row (an
+    existing owner's level is replaced), sets the record's ``is_claimed`` and
+    ``verification_level`` from its owners. Called by claims services only,
+    inside their transaction; they enqueue the trust recompute.
+
+    Idempotent: adding an owner again at the same level changes nothing but
+    ``updated_at``."""
+    with transaction.atomic():
+        locked = Researcher.objects.select_for_update().get(pk=researcher.pk)
+        owner, _ = ResearcherOwner.objects.update_or_create(
+            researcher=locked,
+            user=user,
+            defaults={"verification_level": verification_level},
+        )
+        _researcher_ownership_sync(researcher=locked)
+    researcher.is_claimed = locked.is_claimed
+    researcher.verification_level = locked.verification_level
+    return owner
+
+
+def researcher_owner_remove(*, researcher: Researcher, user) -> bool:
+    """``user`` no longer owns ``researcher``; return whether they did.
+
+    Side effects: locks the researcher row, deletes the owner row, and sets
+    ``is_claimed`` / ``verification_level`` from the owners left (none: back
+    to an unclaimed L1 record). Called by claims services only.
+
+    Idempotent: removing a non-owner changes nothing and returns False."""
+    with transaction.atomic():
+        locked = Researcher.objects.select_for_update().get(pk=researcher.pk)
+        removed, _ = ResearcherOwner.objects.filter(
+            researcher=locked, user=user
+        ).delete()
+        if removed:
+            _researcher_ownership_sync(researcher=locked)
+    researcher.is_claimed = locked.is_claimed
+    researcher.verification_level = locked.verification_level
+    return bool(removed)
+
+
+def researcher_merge_owners(old: Researcher, survivor: Researcher) -> None:
+    """profiles' researcher-merge handler for owners (``works.hooks``): owners
+    of ``old`` own ``survivor``; one who owned both keeps the survivor's row
+    at the stronger level of the two. When rows moved, the survivor's
+    ``is_claimed`` / ``verification_level`` follow its owners. A conflict
+    between different owners is the claims app's to settle (its handler runs
+    after this one and takes the moved claim back to moderators)."""
+    moved = False
+    for owner in ResearcherOwner.objects.filter(researcher=old).order_by("id"):
+        kept = ResearcherOwner.objects.filter(
+            researcher=survivor, user_id=owner.user_id
+        ).first()
+        if kept is None:
+            owner.researcher = survivor
+            owner.save(update_fields=["researcher"])
+        elif owner.verification_level > kept.verification_level:
+            kept.verification_level = owner.verification_level
+            kept.save(update_fields=["verification_level"])
+        moved = True
+    if moved:
+        _researcher_ownership_sync(researcher=survivor)

@@ -222,3 +222,17 @@ def researcher_with_works(count: int, **fields):
         Authorship(work=work, researcher=researcher, position=0) for work in works
     )
     return researcher
+
+
+class ClaimFactory(factory.django.DjangoModelFactory):
+    """A pending claim of an unclaimed record (bypasses the services: build
+    approved ones with ``claims.services.claim_approve`` unless a test means
+    to write rows directly)."""
+
+    class Meta:
+        model = "claims.Claim"
+
+    user = factory.SubFactory(UserFactory)
+    researcher = factory.SubFactory(ResearcherFactory)
+    note = "These are my papers."
+    homepage_url = ""

@@ -293,6 +293,8 @@ def test_every_relation_to_a_researcher_is_moved_by_the_merge():
         ("profiles", "researchertopic"),
         ("profiles", "researcherredirect"),
         ("works", "authorship"),
+        ("profiles", "researcherowner"),
+        ("claims", "claim"),
     }
     relations = {
         (
