@@ -12,6 +12,7 @@ urlpatterns = [
     path("trust/", profile_views.trust_model, name="trust"),
     path("researchers/", include("profiles.urls")),
     path("", include((catalog_urlpatterns, "catalog"))),
+    path("", include("claims.urls")),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
 ]

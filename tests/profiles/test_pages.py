@@ -76,8 +76,13 @@ def test_profile_reads_like_the_reference_page(client):
         '<a href="/researchers/A5100000001/trust/">How this score is computed</a>'
         in (html)
     )
+    assert (
+        "Identity and collaboration How to connect with this researcher Claiming "
+        "links this public author record to a researcher profile and unlocks "
+        "direct collaboration workflows. Log in to claim" in text
+    )
     # Sections that come with later issues are absent, not faked.
-    for later in ("Follow researcher", "Log in to claim", "Research graph", "Claim"):
+    for later in ("Follow researcher", "Research graph", "Direct collaboration"):
         assert later not in text
     assert "<button" not in html.split('id="main"')[1]
 

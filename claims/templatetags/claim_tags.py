@@ -1,0 +1,22 @@
+"""What the profile page shows of claims, provided by claims so that profiles
+never imports it: ``{% load claim_tags %}{% claim_section researcher %}``."""
+
+from django import template
+
+from claims.selectors import claim_state_for_viewer
+
+register = template.Library()
+
+
+@register.inclusion_tag("claims/_identity_section.html", takes_context=True)
+def claim_section(context, researcher):
+    """The "Identity and collaboration" section, in the viewer's state (see
+    ``claim_state_for_viewer``): at most two queries for a logged-in viewer,
+    none for an anonymous one."""
+    request = context["request"]
+    return {
+        "researcher": researcher,
+        "state": claim_state_for_viewer(researcher=researcher, user=request.user),
+        "here": request.get_full_path(),
+        "csrf_token": context.get("csrf_token"),
+    }

@@ -1,0 +1,13 @@
+from django.urls import path
+
+from . import views
+
+app_name = "claims"
+
+urlpatterns = [
+    path(
+        "researchers/<openalex_author:openalex_id>/claim/",
+        views.claim_submit_view,
+        name="submit",
+    ),
+]
