@@ -1,0 +1,211 @@
+"""Moderation in the admin: the claim queue, the evidence beside the record,
+conflicts flagged, and approve / reject with a required reason, one by one or
+in bulk. Every decision goes through ``claims.services`` (exactly as a test
+calls it) and leaves a ``ClaimEvent``, shown inline and never editable."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.template.response import TemplateResponse
+from django.utils.html import format_html
+
+from .models import Claim, ClaimEvent
+from .services import ClaimRefused, claim_approve, claim_reject
+
+
+class ClaimEventInline(admin.TabularInline):
+    """The claim's audit trail: who did what, when and why."""
+
+    model = ClaimEvent
+    extra = 0
+    fields = readonly_fields = (
+        "created_at",
+        "actor",
+        "kind",
+        "from_state",
+        "to_state",
+        "reason",
+    )
+    ordering = ("created_at", "id")
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class ApproveForm(forms.Form):
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+        help_text="Why the evidence holds; the claimant reads it.",
+    )
+
+
+class RejectForm(forms.Form):
+    reason_code = forms.ChoiceField(choices=Claim.ReasonCode.choices)
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+        help_text="What is missing or wrong; the claimant reads it.",
+    )
+
+
+@admin.register(Claim)
+class ClaimAdmin(admin.ModelAdmin):
+    list_display = ("id", "researcher", "claimant", "state", "created_at")
+    list_filter = ("state", "created_at")
+    list_select_related = ("researcher", "user")
+    search_fields = (
+        "=researcher__openalex_id",
+        "=researcher__orcid",
+        "user__email",
+        "researcher__search_name",
+    )
+    search_help_text = "A researcher's name, ORCID iD or OpenAlex id, or an e-mail."
+    ordering = ("created_at", "id")
+    actions = ("approve_claims", "reject_claims")
+    inlines = (ClaimEventInline,)
+    fields = readonly_fields = (
+        "researcher",
+        "record_evidence",
+        "user",
+        "state",
+        "note",
+        "homepage_link",
+        "conflicts",
+        "reason_code",
+        "reason",
+        "verification_level",
+        "created_at",
+        "decided_at",
+        "decided_by",
+    )
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        # Every field is read-only: a claim changes by decisions (the actions),
+        # never by a saved form.
+        extra_context = {
+            **(extra_context or {}),
+            "show_save": False,
+            "show_save_and_continue": False,
+            "show_save_and_add_another": False,
+        }
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    @admin.display(description="Claimant")
+    def claimant(self, claim: Claim) -> str:
+        return claim.user.email or claim.user.get_username()
+
+    @admin.display(description="Homepage")
+    def homepage_link(self, claim: Claim) -> str:
+        if not claim.homepage_url:
+            return "—"
+        # Validated http(s) at submission; rel keeps the admin's window safe.
+        return format_html(
+            '<a href="{}" rel="noopener noreferrer nofollow">{}</a>',
+            claim.homepage_url,
+            claim.homepage_url,
+        )
+
+    @admin.display(description="The record")
+    def record_evidence(self, claim: Claim) -> str:
+        researcher = claim.researcher
+        return format_html(
+            "ORCID {} · affiliation {} · {} works listed · verification L{}",
+            researcher.orcid or "none",
+            researcher.affiliation.display_name if researcher.affiliation else "none",
+            researcher.listed_works_count,
+            researcher.verification_level,
+        )
+
+    @admin.display(description="Conflicts")
+    def conflicts(self, claim: Claim) -> str:
+        """Other open or approved claims on the same record, and the
+        claimant's other open claims: each one a reason to look twice."""
+        live = (*Claim.OPEN_STATES, Claim.State.APPROVED)
+        on_record = (
+            Claim.objects.filter(researcher_id=claim.researcher_id, state__in=live)
+            .exclude(pk=claim.pk)
+            .count()
+        )
+        by_claimant = (
+            Claim.objects.filter(user_id=claim.user_id, state__in=Claim.OPEN_STATES)
+            .exclude(pk=claim.pk)
+            .count()
+        )
+        notes = []
+        if on_record:
+            notes.append(f"{on_record} other claim(s) on this record")
+        if by_claimant:
+            notes.append(f"{by_claimant} other open claim(s) by this user")
+        return "; ".join(notes) or "none"
+
+    def _decide(self, request, queryset, *, form_class, title, decide):
+        """The intermediate page of a decision: the form with its required
+        reason, then the decision claim by claim through the service."""
+        form = form_class(request.POST if "apply" in request.POST else None)
+        if "apply" in request.POST and form.is_valid():
+            done, refused = 0, []
+            for claim in queryset:
+                try:
+                    decide(claim, request.user, form.cleaned_data)
+                    done += 1
+                except ClaimRefused as why:
+                    refused.append(f"claim {claim.pk}: {why}")
+            if done:
+                self.message_user(request, f"{title}: {done} claim(s).")
+            for message in refused:
+                self.message_user(request, message, level=messages.WARNING)
+            return None
+        return TemplateResponse(
+            request,
+            "admin/claims/claim/decide.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": title,
+                "claims": queryset,
+                "form": form,
+                "action": request.POST.get("action"),
+                "selected": request.POST.getlist(helpers.ACTION_CHECKBOX_NAME),
+                "checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+                "opts": self.model._meta,
+            },
+        )
+
+    @admin.action(description="Approve the selected claims", permissions=["change"])
+    def approve_claims(self, request, queryset):
+        return self._decide(
+            request,
+            queryset,
+            form_class=ApproveForm,
+            title="Approve claims",
+            decide=lambda claim, moderator, data: claim_approve(
+                claim=claim, moderator=moderator, reason=data["reason"]
+            ),
+        )
+
+    @admin.action(description="Reject the selected claims", permissions=["change"])
+    def reject_claims(self, request, queryset):
+        return self._decide(
+            request,
+            queryset,
+            form_class=RejectForm,
+            title="Reject claims",
+            decide=lambda claim, moderator, data: claim_reject(
+                claim=claim,
+                moderator=moderator,
+                reason_code=data["reason_code"],
+                reason=data["reason"],
+            ),
+        )
