@@ -40,3 +40,18 @@ def claim_state_for_viewer(*, researcher: Researcher, user) -> ClaimViewerState:
     ).exists():
         return "under_review"
     return "claimed" if researcher.is_claimed else "can_claim"
+
+
+def claim_last_rejected_for_viewer(*, researcher: Researcher, user) -> Claim | None:
+    """The viewer's most recent rejected claim on ``researcher``, so the
+    profile can tell them why (the moderator's reason) beside the form to
+    try again; None for an anonymous viewer or none rejected. One query."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    return (
+        Claim.objects.filter(
+            researcher=researcher, user=user, state=Claim.State.REJECTED
+        )
+        .order_by("-decided_at", "-id")
+        .first()
+    )

@@ -5,7 +5,7 @@ import pytest
 from django.test import Client
 
 from claims.models import Claim, ClaimEvent
-from claims.services import claim_approve, claim_submit
+from claims.services import claim_approve, claim_reject, claim_submit
 from tests.factories import ResearcherFactory, UserFactory, verified_user
 from tests.helpers.pages import page_text, profile_url
 
@@ -103,3 +103,27 @@ def test_claiming_needs_login_a_post_and_the_csrf_token(client):
     assert client.post("/researchers/A0000000000/claim/").status_code == 404
 
     assert Claim.objects.count() == ClaimEvent.objects.count() == 0
+
+
+def test_a_rejected_claimant_reads_why_and_may_claim_again(client):
+    researcher = ResearcherFactory()
+    user = verified_user()
+    claim_reject(
+        claim=claim_submit(user=user, researcher=researcher),
+        moderator=UserFactory(is_staff=True),
+        reason_code="insufficient_evidence",
+        reason="No link between <b>this account</b> and the record.",
+    )
+    client.force_login(user)
+
+    response = client.get(profile_url(researcher))
+
+    text = page_text(response)
+    assert "Your earlier claim was not approved (insufficient evidence)." in text
+    assert "No link between <b>this account</b> and the record." in text
+    assert "&lt;b&gt;this account&lt;/b&gt;" in response.content.decode()
+    assert "Claim this profile" in text
+    # Nobody else reads it.
+    other = Client()
+    other.force_login(verified_user())
+    assert "not approved" not in page_text(other.get(profile_url(researcher)))
