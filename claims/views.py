@@ -1,11 +1,13 @@
 """Pages of claims: submitting a claim from a profile."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.views.decorators.http import require_POST
+from django_ratelimit.core import is_ratelimited
 
 from profiles.models import Researcher
 from profiles.selectors import researcher_get
@@ -25,6 +27,12 @@ def claim_submit_view(request, openalex_id):
         researcher = researcher_get(openalex_id=openalex_id)
     except Researcher.DoesNotExist as missing:
         raise Http404("No researcher with this id.") from missing
+    back = reverse("profiles:detail", args=[openalex_id]) + "#identity"
+    if _claims_limited(request):
+        messages.error(
+            request, "You have sent many claims lately: try again in an hour."
+        )
+        return redirect(back)
     try:
         claim_submit(
             user=request.user,
@@ -40,4 +48,19 @@ def claim_submit_view(request, openalex_id):
         messages.success(
             request, "Your claim is under review: a moderator will decide on it."
         )
-    return redirect(reverse("profiles:detail", args=[openalex_id]) + "#identity")
+    return redirect(back)
+
+
+def _claims_limited(request) -> bool:
+    """Counts this claim against the user's and the address's allowance
+    (``CLAIM_RATE_PER_USER``, ``CLAIM_RATE_PER_IP``); True once either is
+    spent."""
+    return any(
+        is_ratelimited(
+            request, group="claims.submit", key=key, rate=rate, increment=True
+        )
+        for key, rate in (
+            ("user", settings.CLAIM_RATE_PER_USER),
+            ("ip", settings.CLAIM_RATE_PER_IP),
+        )
+    )

@@ -27,6 +27,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "rest_framework",
     "csp",
+    "django_ratelimit",
     "allauth",
     "allauth.account",
     "allauth.socialaccount",
@@ -271,3 +272,13 @@ CONTENT_SECURITY_POLICY = {
         "form-action": ("'self'", *_ORCID_ORIGINS),
     }
 }
+
+# --- claims -------------------------------------------------------------------
+# Claims a user, and an address, may submit (django-ratelimit, counted in the
+# Django cache: Redis).
+CLAIM_RATE_PER_USER = env("CLAIM_RATE_PER_USER", default="5/h")
+CLAIM_RATE_PER_IP = env("CLAIM_RATE_PER_IP", default="20/h")
+# django-ratelimit lists the cache backends it has tested; Django's own
+# RedisCache is not among them, but it counts with Redis INCR, atomic and
+# shared by every process, which is what the warning is about.
+SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001"]

@@ -127,3 +127,23 @@ def test_a_rejected_claimant_reads_why_and_may_claim_again(client):
     other = Client()
     other.force_login(verified_user())
     assert "not approved" not in page_text(other.get(profile_url(researcher)))
+
+
+def test_claims_are_rate_limited_per_user(client, settings):
+    settings.CLAIM_RATE_PER_USER = "2/h"
+    client.force_login(verified_user())
+    researchers = [ResearcherFactory() for _ in range(3)]
+
+    for researcher in researchers[:2]:
+        client.post(claim_url(researcher))
+    response = client.post(claim_url(researchers[2]), follow=True)
+
+    assert Claim.objects.count() == 2
+    assert "You have sent many claims lately: try again in an hour." in page_text(
+        response
+    )
+    # Another user is not held back by the first one's claims.
+    other = Client()
+    other.force_login(verified_user())
+    other.post(claim_url(researchers[2]))
+    assert Claim.objects.count() == 3
