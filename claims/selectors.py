@@ -55,3 +55,14 @@ def claim_last_rejected_for_viewer(*, researcher: Researcher, user) -> Claim | N
         .order_by("-decided_at", "-id")
         .first()
     )
+
+
+def claim_open_for_viewer(*, researcher: Researcher, user) -> Claim | None:
+    """The viewer's open (pending or disputed) claim on ``researcher``, the
+    one the profile lets them withdraw; None for an anonymous viewer or none
+    open. One query."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    return Claim.objects.filter(
+        researcher=researcher, user=user, state__in=Claim.OPEN_STATES
+    ).first()

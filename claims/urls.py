@@ -10,4 +10,5 @@ urlpatterns = [
         views.claim_submit_view,
         name="submit",
     ),
+    path("claims/<int:claim_id>/withdraw/", views.claim_withdraw_view, name="withdraw"),
 ]

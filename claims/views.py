@@ -12,7 +12,9 @@ from django_ratelimit.core import is_ratelimited
 from profiles.models import Researcher
 from profiles.selectors import researcher_get
 
-from .services import ClaimRefused, claim_submit
+from .models import Claim
+from .selectors import claim_get_for_user
+from .services import ClaimRefused, claim_submit, claim_withdraw
 
 NOTE_MAX_LENGTH = 2000
 HOMEPAGE_MAX_LENGTH = 500
@@ -49,6 +51,26 @@ def claim_submit_view(request, openalex_id):
             request, "Your claim is under review: a moderator will decide on it."
         )
     return redirect(back)
+
+
+@require_POST
+@login_required
+def claim_withdraw_view(request, claim_id):
+    """The claimant takes their claim back; anyone else's claim is a 404
+    (``claim_get_for_user``), so ids cannot be probed."""
+    try:
+        claim = claim_get_for_user(user=request.user, claim_id=claim_id)
+    except Claim.DoesNotExist as missing:
+        raise Http404("No such claim of yours.") from missing
+    try:
+        claim_withdraw(claim=claim, user=request.user)
+    except ClaimRefused as refused:
+        messages.error(request, str(refused))
+    else:
+        messages.success(request, "Your claim is withdrawn.")
+    return redirect(
+        reverse("profiles:detail", args=[claim.researcher.openalex_id]) + "#identity"
+    )
 
 
 def _claims_limited(request) -> bool:

@@ -3,7 +3,11 @@ never imports it: ``{% load claim_tags %}{% claim_section researcher %}``."""
 
 from django import template
 
-from claims.selectors import claim_last_rejected_for_viewer, claim_state_for_viewer
+from claims.selectors import (
+    claim_last_rejected_for_viewer,
+    claim_open_for_viewer,
+    claim_state_for_viewer,
+)
 
 register = template.Library()
 
@@ -21,10 +25,16 @@ def claim_section(context, researcher):
         if state == "can_claim"
         else None
     )
+    under_review = (
+        claim_open_for_viewer(researcher=researcher, user=request.user)
+        if state == "under_review"
+        else None
+    )
     return {
         "researcher": researcher,
         "state": state,
         "rejected": rejected,
+        "under_review": under_review,
         "here": request.get_full_path(),
         "csrf_token": context.get("csrf_token"),
     }

@@ -147,3 +147,28 @@ def test_claims_are_rate_limited_per_user(client, settings):
     other.force_login(verified_user())
     other.post(claim_url(researchers[2]))
     assert Claim.objects.count() == 3
+
+
+def test_the_claimant_withdraws_from_the_profile_and_nobody_else_can(client):
+    researcher = ResearcherFactory()
+    user = verified_user()
+    claim = claim_submit(user=user, researcher=researcher)
+    withdraw = f"/claims/{claim.pk}/withdraw/"
+
+    stranger = Client()
+    stranger.force_login(verified_user())
+    assert stranger.post(withdraw).status_code == 404
+    assert Client().post(withdraw).status_code == 302  # to the login page
+    claim.refresh_from_db()
+    assert claim.state == "pending"
+
+    client.force_login(user)
+    page = client.get(profile_url(researcher)).content.decode()
+    assert f'action="{withdraw}"' in page
+    response = client.post(withdraw, follow=True)
+
+    claim.refresh_from_db()
+    assert claim.state == "withdrawn"
+    text = page_text(response)
+    assert "Your claim is withdrawn." in text
+    assert "Claim this profile" in text
