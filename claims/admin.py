@@ -8,10 +8,14 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
+from django.db.models import Q
 from django.template.response import TemplateResponse
 from django.utils.html import format_html
 
+from profiles.selectors import researcher_search
+
 from .models import Claim, ClaimEvent
+from .selectors import claim_conflicts
 from .services import ClaimRefused, claim_approve, claim_reject
 
 
@@ -60,12 +64,8 @@ class ClaimAdmin(admin.ModelAdmin):
     list_display = ("id", "researcher", "claimant", "state", "created_at")
     list_filter = ("state", "created_at")
     list_select_related = ("researcher", "user")
-    search_fields = (
-        "=researcher__openalex_id",
-        "=researcher__orcid",
-        "user__email",
-        "researcher__search_name",
-    )
+    # Searched by get_search_results; the box shows only when this is set.
+    search_fields = ("researcher__search_name",)
     search_help_text = "A researcher's name, ORCID iD or OpenAlex id, or an e-mail."
     ordering = ("created_at", "id")
     actions = ("approve_claims", "reject_claims")
@@ -131,25 +131,24 @@ class ClaimAdmin(admin.ModelAdmin):
 
     @admin.display(description="Conflicts")
     def conflicts(self, claim: Claim) -> str:
-        """Other open or approved claims on the same record, and the
-        claimant's other open claims: each one a reason to look twice."""
-        live = (*Claim.OPEN_STATES, Claim.State.APPROVED)
-        on_record = (
-            Claim.objects.filter(researcher_id=claim.researcher_id, state__in=live)
-            .exclude(pk=claim.pk)
-            .count()
-        )
-        by_claimant = (
-            Claim.objects.filter(user_id=claim.user_id, state__in=Claim.OPEN_STATES)
-            .exclude(pk=claim.pk)
-            .count()
-        )
+        found = claim_conflicts(claim=claim)
         notes = []
-        if on_record:
-            notes.append(f"{on_record} other claim(s) on this record")
-        if by_claimant:
-            notes.append(f"{by_claimant} other open claim(s) by this user")
+        if found["on_record"]:
+            notes.append(f"{found['on_record']} other claim(s) on this record")
+        if found["by_claimant"]:
+            notes.append(f"{found['by_claimant']} other open claim(s) by this user")
         return "; ".join(notes) or "none"
+
+    def get_search_results(self, request, queryset, search_term):
+        """Claims on the researchers the site's search finds (a name, an
+        ORCID iD, an OpenAlex id), or by the claimant with this e-mail."""
+        term = search_term.strip()
+        if not term:
+            return queryset, False
+        researchers = researcher_search(query=term).order_by().values("pk")
+        return queryset.filter(
+            Q(researcher__in=researchers) | Q(user__email__iexact=term)
+        ), False
 
     def _decide(self, request, queryset, *, form_class, title, decide):
         """The intermediate page of a decision: the form with its required

@@ -66,3 +66,19 @@ def claim_open_for_viewer(*, researcher: Researcher, user) -> Claim | None:
     return Claim.objects.filter(
         researcher=researcher, user=user, state__in=Claim.OPEN_STATES
     ).first()
+
+
+def claim_conflicts(*, claim: Claim) -> dict[str, int]:
+    """What a moderator should look at twice before deciding ``claim``: the
+    other live (open or approved) claims on its record, and the claimant's
+    other open claims. Two queries."""
+    live = (*Claim.OPEN_STATES, Claim.State.APPROVED)
+    others = Claim.objects.exclude(pk=claim.pk)
+    return {
+        "on_record": others.filter(
+            researcher_id=claim.researcher_id, state__in=live
+        ).count(),
+        "by_claimant": others.filter(
+            user_id=claim.user_id, state__in=Claim.OPEN_STATES
+        ).count(),
+    }

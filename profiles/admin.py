@@ -10,8 +10,6 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
 from bzpeer.admin_tables import SourceOwnedAdmin
-from works.ingest.identifiers import normalize_orcid, short_openalex_id
-from works.text import normalize_name
 
 from . import selectors
 from .models import Researcher
@@ -33,7 +31,8 @@ class ResearcherAdmin(SourceOwnedAdmin):
     )
     list_select_related = ("affiliation",)
     list_filter = ("is_claimed", "verification_level", "is_sample")
-    search_fields = ("=openalex_id", "=orcid", "search_name")
+    # Searched by get_search_results; the box shows only when this is set.
+    search_fields = ("search_name",)
     search_help_text = "A name, an ORCID iD or an OpenAlex author id."
     fields = (
         "display_name",
@@ -63,19 +62,15 @@ class ResearcherAdmin(SourceOwnedAdmin):
     readonly_fields = fields
 
     def get_search_results(self, request, queryset, search_term):
-        """An OpenAlex id or ORCID iD is looked up on its unique index; a
-        name searches ``search_name`` word by word (the trigram index), as
-        the site's search does. One ``OR`` across all three would scan."""
-        term = search_term.strip()
-        openalex_id = short_openalex_id(term, prefix="A")
-        if openalex_id:
-            return queryset.filter(openalex_id=openalex_id), False
-        orcid = normalize_orcid(term)
-        if orcid:
-            return queryset.filter(orcid=orcid), False
-        for word in normalize_name(term).split()[:6]:
-            queryset = queryset.filter(search_name__contains=word)
-        return queryset, False
+        """The site's own search (``profiles.selectors.researcher_search``)
+        over every record: an OpenAlex id (merged ones too) or ORCID iD on
+        its unique index, a name word by word on the trigram index. The
+        admin's default ``OR`` of ``icontains`` would scan the table."""
+        if not search_term.strip():
+            return queryset, False
+        return selectors.researcher_search(
+            query=search_term, researchers=queryset
+        ), False
 
     @admin.display(description="Public page")
     def public_page(self, researcher: Researcher) -> str:

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db.models import F, Prefetch, Q, QuerySet
-from django.db.models.functions import Coalesce
 
 from works.models import (
     Authorship,
@@ -29,8 +28,9 @@ from works.models import (
 from . import ties
 from .models import Researcher, ResearcherTopic
 from .selectors import (
-    AUTHORS_LISTED,
     CloseCollaborator,
+    listed_authorships_prefetch,
+    listed_work_expression,
     researcher_close_collaborators,
     researcher_list_base,
     venue_name_expression,
@@ -147,43 +147,18 @@ def _listed_works(listed_ids: QuerySet) -> QuerySet[Work]:
     names, newest first, each with ``venue_name`` and
     ``listed_authorships``: its first ``AUTHORS_LISTED`` author slots, the
     whole page's fetched in one query."""
-    listed_authorships = (
-        Authorship.objects.select_related("researcher")
-        .only(
-            "id",
-            "work_id",
-            "position",
-            "raw_author_name",
-            "researcher__id",
-            "researcher__openalex_id",
-            "researcher__display_name",
-        )
-        .order_by("position")[:AUTHORS_LISTED]
-    )
     return (
         Work.objects.filter(pk__in=listed_ids)
         .select_related("source")
         .defer("abstract")
         .annotate(venue_name=venue_name_expression())
-        .prefetch_related(
-            Prefetch(
-                "authorships",
-                queryset=listed_authorships,
-                to_attr="listed_authorships",
-            )
-        )
+        .prefetch_related(listed_authorships_prefetch())
         .order_by(
             F("publication_year").desc(nulls_last=True),
             F("publication_date").desc(nulls_last=True),
             F("pk").desc(),
         )
     )
-
-
-def _listed_version() -> Coalesce:
-    """The version a row's work is listed under (``works.versions``): the
-    versions of one work count once, under the listed one."""
-    return Coalesce(F("work__canonical_id"), F("work_id"))
 
 
 # --- a topic --------------------------------------------------------------------
@@ -208,7 +183,7 @@ def topic_researchers(*, topic: Topic) -> QuerySet[Researcher]:
 def _topic_listed_ids(*, topic: Topic) -> QuerySet:
     return (
         WorkTopic.objects.filter(topic=topic)
-        .annotate(listed_id=_listed_version())
+        .annotate(listed_id=listed_work_expression())
         .values("listed_id")
     )
 
@@ -247,7 +222,7 @@ def institution_researchers(*, institution: Institution) -> QuerySet[Researcher]
 def _institution_listed_ids(*, institution: Institution) -> QuerySet:
     return (
         Authorship.objects.filter(institutions=institution)
-        .annotate(listed_id=_listed_version())
+        .annotate(listed_id=listed_work_expression())
         .values("listed_id")
     )
 

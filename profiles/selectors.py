@@ -60,10 +60,30 @@ SEARCH_MAX_WORDS = 6
 # --- lists and search -------------------------------------------------------
 
 
-def _listed_work() -> Coalesce:
-    """The version under which an authorship's work is listed: its
-    ``canonical``, or the work itself (see ``works.versions``)."""
+def listed_work_expression() -> Coalesce:
+    """The version under which a row's work is listed (a row with a ``work``
+    key: an authorship, a work topic): its ``canonical``, or the work itself
+    (see ``works.versions``), so the versions of one work count once."""
     return Coalesce(F("work__canonical_id"), F("work_id"))
+
+
+def listed_authorships_prefetch() -> Prefetch:
+    """A work's first ``AUTHORS_LISTED`` author slots with their researchers,
+    as ``work.listed_authorships``: one query for a whole page of works."""
+    first_slots = (
+        Authorship.objects.select_related("researcher")
+        .only(
+            "id",
+            "work_id",
+            "position",
+            "raw_author_name",
+            "researcher__id",
+            "researcher__openalex_id",
+            "researcher__display_name",
+        )
+        .order_by("position")[:AUTHORS_LISTED]
+    )
+    return Prefetch("authorships", queryset=first_slots, to_attr="listed_authorships")
 
 
 def _works_held_subquery() -> Coalesce:
@@ -74,7 +94,7 @@ def _works_held_subquery() -> Coalesce:
         Authorship.objects.filter(researcher=OuterRef("pk"))
         .order_by()
         .values("researcher")
-        .annotate(n=Count(_listed_work(), distinct=True))
+        .annotate(n=Count(listed_work_expression(), distinct=True))
         .values("n")
     )
     return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
@@ -106,7 +126,9 @@ def researcher_list_featured(*, limit: int = 6) -> QuerySet[Researcher]:
     return researcher_list_base().order_by("-listed_works_count", "pk")[:limit]
 
 
-def _researcher_by_identifier(query: str) -> QuerySet[Researcher] | None:
+def _researcher_by_identifier(
+    query: str, *, researchers: QuerySet[Researcher]
+) -> QuerySet[Researcher] | None:
     """The researcher a query names by OpenAlex author id or ORCID iD (bare or
     as a URL), through its unique index, or through the redirect a merged
     id left; None when the query is no identifier (a name, then)."""
@@ -116,16 +138,16 @@ def _researcher_by_identifier(query: str) -> QuerySet[Researcher] | None:
         merged_into = ResearcherRedirect.objects.filter(
             old_openalex_id=openalex_id
         ).values("researcher_id")
-        return researcher_list_base().filter(
-            Q(openalex_id=openalex_id) | Q(pk__in=merged_into)
-        )
+        return researchers.filter(Q(openalex_id=openalex_id) | Q(pk__in=merged_into))
     if is_orcid_written(value):
         orcid = normalize_orcid(value)
-        return researcher_list_base().filter(orcid=orcid or "-")
+        return researchers.filter(orcid=orcid or "-")
     return None
 
 
-def researcher_search(*, query: str) -> QuerySet[Researcher]:
+def researcher_search(
+    *, query: str, researchers: QuerySet[Researcher] | None = None
+) -> QuerySet[Researcher]:
     """Researchers whose name contains every word of ``query``, in any order,
     ignoring case and accents ("jose alvarez" finds "José Álvarez", and so does
     "alvarez jose").
@@ -135,16 +157,19 @@ def researcher_search(*, query: str) -> QuerySet[Researcher]:
     OpenAlex author id or an ORCID iD finds that researcher instead. An
     exact name comes first, then the most prolific by the works the cards show
     (``listed_works_count``). An empty query matches nobody. The caller
-    paginates.
+    paginates. ``researchers`` narrows the search (the admin passes its own
+    queryset); by default, the researchers that have a page.
     """
-    identified = _researcher_by_identifier(query)
+    if researchers is None:
+        researchers = researcher_list_base()
+    identified = _researcher_by_identifier(query, researchers=researchers)
     if identified is not None:
         return identified
     normalized = normalize_name(query)
     words = list(dict.fromkeys(normalized.split()))[:SEARCH_MAX_WORDS]
     if not words:
         return Researcher.objects.none()
-    results = researcher_list_base()
+    results = researchers
     for word in words:
         results = results.filter(search_name__contains=word)
     return results.annotate(
@@ -305,21 +330,8 @@ def researcher_works(*, researcher: Researcher, sort: str) -> QuerySet[Work]:
         raise ValueError(f"unknown sort {sort!r}; expected one of {WORK_SORTS}")
     held = (
         Authorship.objects.filter(researcher=researcher)
-        .annotate(listed_id=_listed_work())
+        .annotate(listed_id=listed_work_expression())
         .values("listed_id")
-    )
-    listed = (
-        Authorship.objects.select_related("researcher")
-        .only(
-            "id",
-            "work_id",
-            "position",
-            "raw_author_name",
-            "researcher__id",
-            "researcher__openalex_id",
-            "researcher__display_name",
-        )
-        .order_by("position")[:AUTHORS_LISTED]
     )
     year = F("publication_year").desc(nulls_last=True)
     date = F("publication_date").desc(nulls_last=True)
@@ -332,7 +344,7 @@ def researcher_works(*, researcher: Researcher, sort: str) -> QuerySet[Work]:
         .select_related("source")
         .annotate(venue_name=venue_name_expression())
         .prefetch_related(
-            Prefetch("authorships", queryset=listed, to_attr="listed_authorships"),
+            listed_authorships_prefetch(),
             Prefetch("versions", queryset=_other_versions(), to_attr="other_versions"),
         )
         .order_by(*ordering)
@@ -399,7 +411,7 @@ def _shared_works_subquery(*, researcher: Researcher) -> Coalesce:
         )
         .order_by()
         .values("researcher")
-        .annotate(n=Count(_listed_work(), distinct=True))
+        .annotate(n=Count(listed_work_expression(), distinct=True))
         .values("n")
     )
     return Coalesce(Subquery(counted, output_field=IntegerField()), 0)

@@ -110,3 +110,18 @@ def test_staff_without_the_permission_cannot_decide(client):
     claim.refresh_from_db()
     assert claim.state == "pending"
     assert ClaimEvent.objects.filter(kind="approved").count() == 0
+
+
+def test_the_queue_is_searched_like_the_site_and_by_e_mail(client, moderator):
+    alvarez = claim_submit(
+        user=verified_user(email="ana@example.org"),
+        researcher=ResearcherFactory(
+            display_name="José Álvarez", orcid="0000-0002-1825-0097"
+        ),
+    )
+    other = claim_submit(user=verified_user(), researcher=ResearcherFactory())
+
+    for term in ("alvarez jose", "0000-0002-1825-0097", "ANA@example.org"):
+        page = client.get(CHANGELIST, {"q": term}).content.decode()
+        assert f"/admin/claims/claim/{alvarez.pk}/change/" in page, term
+        assert f"/admin/claims/claim/{other.pk}/change/" not in page, term
