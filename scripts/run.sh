@@ -36,7 +36,7 @@ trap stop EXIT INT TERM
 
 # Once real data is held and the sample was removed (remove_sample_data),
 # the sample is not brought back.
-REAL_DATA_ONLY=$($PY manage.py shell -v 0 -c 'from profiles.models import Researcher as R; print(int(R.objects.exists() and not R.objects.filter(is_sample=True).exists()))' 2>/dev/null || echo 0)
+REAL_DATA_ONLY=$($PY manage.py shell -v 0 -c 'from works.selectors import sample_data_was_removed as removed; print(int(removed()))' 2>/dev/null || echo 0)
 if [ "$SAMPLE" = "0" ]; then
     echo "Sample data left out (SAMPLE=0)."
 elif [ "$REAL_DATA_ONLY" = "1" ]; then

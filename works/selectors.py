@@ -165,6 +165,16 @@ def site_shows_sample_data() -> bool:
     return cached
 
 
+def sample_data_was_removed() -> bool:
+    """True when researchers are held and none is a sample row: real data is
+    in and the bundled sample is out (``remove_sample_data``), so ``make
+    run`` does not load it again. Two indexed probes."""
+    return (
+        Researcher.objects.exists()
+        and not Researcher.objects.filter(is_sample=True).exists()
+    )
+
+
 def site_sample_data_forget() -> None:
     """Drop the cached answer of ``site_shows_sample_data``: the next page
     asks the database again. With Redis down it is only logged: an answer

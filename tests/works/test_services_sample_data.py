@@ -13,7 +13,7 @@ from tests.factories import ResearcherFactory, WorkFactory
 from tests.helpers.catalog import catalog_digest
 from tests.helpers.paths import SAMPLE_SNAPSHOT
 from works.models import Institution, Source, Topic, Work
-from works.selectors import site_shows_sample_data
+from works.selectors import sample_data_was_removed, site_shows_sample_data
 from works.services import sample_data_remove, snapshot_load
 
 pytestmark = pytest.mark.django_db
@@ -85,3 +85,12 @@ def test_removing_twice_changes_nothing_the_second_time():
         "topics": 0,
     }
     assert catalog_digest() == before
+
+
+def test_make_run_knows_the_sample_was_removed_only_once_real_data_is_alone():
+    assert not sample_data_was_removed()  # an empty catalog: load the sample
+    load_sample()
+    assert not sample_data_was_removed()
+    ResearcherFactory()
+    sample_data_remove()
+    assert sample_data_was_removed()
