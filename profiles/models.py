@@ -34,6 +34,12 @@ class Researcher(models.Model):
     headline = models.CharField(max_length=200, blank=True, default="")
     bio = models.TextField(blank=True, default="")
     is_open_to_collaborate = models.BooleanField(default=True)
+    # The owner's words on their affiliation ("Visiting at ... until 2027"),
+    # shown beside the one the source names.
+    affiliation_note = models.CharField(max_length=300, blank=True, default="")
+    # The owner hid the whole profile from the public (privacy): it is absent
+    # from every face (profiles.visibility), its owners and staff still see it.
+    is_hidden = models.BooleanField(default=False)
 
     # As the source states them (OpenAlex counts every work it attributes).
     works_count = models.PositiveIntegerField(default=0)
@@ -193,3 +199,110 @@ class ResearcherOwner(models.Model):
 
     def __str__(self):
         return f"{self.user_id} owns {self.researcher_id}"
+
+
+class HiddenWork(models.Model):
+    """A work the record's owner says is not theirs: it stays in the catalog
+    and leaves the profile, its counts and every list of the researcher's
+    works (``profiles.visibility``). A table of its own, so re-imports, which
+    rewrite authorships, never bring the work back. ``work`` is the version
+    the profile listed; its other versions are hidden with it."""
+
+    researcher = models.ForeignKey(
+        Researcher, on_delete=models.CASCADE, related_name="hidden_works"
+    )
+    work = models.ForeignKey(
+        "works.Work", on_delete=models.CASCADE, related_name="hidden_from"
+    )
+    reason = models.CharField(max_length=500, blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["researcher", "work"], name="uniq_hidden_work"
+            )
+        ]
+
+    def __str__(self):
+        return f"work {self.work_id} hidden from {self.researcher_id}"
+
+
+class ProfileChange(models.Model):
+    """One entry of a profile's public change log: a claim decided, a field
+    the owner edited, a work hidden or restored, the profile hidden or shown,
+    a merge. Append-only, written in the transaction of the change it
+    records (``profiles.services.profile_change_record``); an undo is a new
+    entry pointing at the one it undoes."""
+
+    class Kind(models.TextChoices):
+        CLAIM = "claim", "Claim"
+        FIELD_EDITED = "field_edited", "Field edited"
+        WORK_HIDDEN = "work_hidden", "Work hidden"
+        WORK_RESTORED = "work_restored", "Work restored"
+        PROFILE_HIDDEN = "profile_hidden", "Profile hidden"
+        PROFILE_SHOWN = "profile_shown", "Profile shown"
+        MERGED = "merged", "Merged"
+
+    # Kinds an owner may undo (their own entries only).
+    UNDOABLE = (
+        Kind.FIELD_EDITED,
+        Kind.WORK_HIDDEN,
+        Kind.WORK_RESTORED,
+        Kind.PROFILE_HIDDEN,
+        Kind.PROFILE_SHOWN,
+    )
+
+    class Role(models.TextChoices):
+        OWNER = "owner", "The owner"
+        FORMER_OWNER = "former_owner", "A former owner"
+        MODERATOR = "moderator", "A moderator"
+        SYSTEM = "system", "BZPEER"
+        SOURCE = "source", "The source"
+
+    researcher = models.ForeignKey(
+        Researcher, on_delete=models.CASCADE, related_name="changes"
+    )
+    # Who did it; emptied when their account is deleted (``actor_role`` then
+    # says "a former owner"). Never shown in public: the log shows the role.
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="profile_changes",
+    )
+    actor_role = models.CharField(max_length=20, choices=Role.choices)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    # A plain sentence of what changed, shown in the log (escaped).
+    summary = models.CharField(max_length=500)
+    field = models.CharField(max_length=50, blank=True, default="")
+    old_value = models.JSONField(null=True, blank=True)
+    new_value = models.JSONField(null=True, blank=True)
+    work = models.ForeignKey(
+        "works.Work",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="profile_changes",
+    )
+    reason = models.CharField(max_length=500, blank=True, default="")
+    undoes = models.OneToOneField(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="undone_by",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["researcher", "-created_at", "-id"],
+                name="profilechange_log",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.kind} on {self.researcher_id}"

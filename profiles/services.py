@@ -13,7 +13,14 @@ from django.utils import timezone
 from bzpeer.db import quoted_table
 from works.models import Authorship, Work
 
-from .models import Follow, Researcher, ResearcherOwner, VerificationLevel
+from .hooks import NO_CLAIM_EVIDENCE, claim_evidence_for
+from .models import (
+    Follow,
+    ProfileChange,
+    Researcher,
+    ResearcherOwner,
+    VerificationLevel,
+)
 from .ties import close_collaborator_summaries
 from .trust import TrustInputs, trust_compute
 
@@ -138,8 +145,10 @@ def researcher_trust_update(
         collaborators = close_collaborator_summaries(
             researcher_ids=ids, threshold=threshold
         )
+        evidence = claim_evidence_for(ids)
         computed_at = timezone.now()
         for researcher in batch:
+            claims = evidence.get(researcher.id, NO_CLAIM_EVIDENCE)
             works, citations, retracted = work_totals.get(researcher.id, (0, 0, 0))
             close = collaborators[researcher.id]
             inputs = TrustInputs(
@@ -157,13 +166,12 @@ def researcher_trust_update(
                 close_collaborator_mean_trust=close.mean_trust,
                 followers=followers.get(researcher.id, 0),
                 retracted_works=retracted,
-                # Claims and their evidence arrive with the claims app; until
-                # then no record has any of them.
-                has_orcid_sign_in=False,
-                has_verified_institution_email=False,
-                is_staff_verified=False,
-                rejected_claims=0,
-                disputed_claims=0,
+                # From the apps that hold claims (profiles.hooks).
+                has_orcid_sign_in=claims.has_orcid_sign_in,
+                has_verified_institution_email=claims.has_verified_institution_email,
+                is_staff_verified=claims.is_staff_verified,
+                rejected_claims=claims.rejected_claims,
+                disputed_claims=claims.disputed_claims,
             )
             result = trust_compute(inputs=inputs)
             researcher.trust_score = result.score
@@ -269,3 +277,50 @@ def researcher_merge_owners(old: Researcher, survivor: Researcher) -> None:
         moved = True
     if moved:
         _researcher_ownership_sync(researcher=survivor)
+
+
+def profile_change_record(
+    *,
+    researcher: Researcher,
+    kind: str,
+    summary: str,
+    actor=None,
+    actor_role: str = ProfileChange.Role.OWNER,
+    field: str = "",
+    old_value=None,
+    new_value=None,
+    work=None,
+    reason: str = "",
+    undoes: ProfileChange | None = None,
+) -> ProfileChange:
+    """Append one entry to ``researcher``'s public change log and return it.
+    Call it inside the transaction of the change it records (claims calls it
+    for its decisions, with ``actor_role`` moderator, system or owner), so
+    the log never shows a change that did not happen, nor misses one.
+    ``summary`` is a plain sentence for the public (rendered escaped; never
+    the actor's name or e-mail). Not idempotent: each call is one entry."""
+    return ProfileChange.objects.create(
+        researcher=researcher,
+        kind=kind,
+        summary=summary[:500],
+        actor=actor if getattr(actor, "is_authenticated", False) else None,
+        actor_role=actor_role,
+        field=field,
+        old_value=old_value,
+        new_value=new_value,
+        work=work,
+        reason=(reason or "")[:500],
+        undoes=undoes,
+    )
+
+
+def profile_changes_anonymise(*, user) -> int:
+    """``user``'s account is going: their change-log entries stay (the log
+    is the record's, not theirs) but name nobody; entries they made as owner
+    read "a former owner". Returns how many entries were touched. One
+    update; idempotent."""
+    touched = ProfileChange.objects.filter(actor=user)
+    owned = touched.filter(actor_role=ProfileChange.Role.OWNER).update(
+        actor=None, actor_role=ProfileChange.Role.FORMER_OWNER
+    )
+    return owned + touched.update(actor=None)

@@ -1,10 +1,22 @@
-"""Fixtures of the whole suite: an empty cache for each test, and a second
-database session."""
+"""Fixtures of the whole suite: an empty cache for each test, a second
+database session, the session's real Celery worker, and the mail it and the
+live server send."""
+
+import os
+import socket
 
 import pytest
 from django.core.cache import cache
 
-from tests.helpers.celery_worker import worker_database_url
+from tests.helpers.brokers import purge
+from tests.helpers.celery_worker import (
+    SESSION_WORKERS,
+    start_celery_worker,
+    stop_celery_worker,
+    worker_database_url,
+)
+from tests.helpers.mail import MailDirectory
+from tests.helpers.paths import ARTIFACTS
 
 
 @pytest.fixture(autouse=True)
@@ -23,3 +35,33 @@ def other_session(django_db_setup):
     other = psycopg.connect(worker_database_url(), autocommit=True)
     yield other
     other.close()
+
+
+@pytest.fixture(scope="session")
+def celery_worker_process(django_db_setup, django_db_blocker):
+    """A real Celery worker in its own process, consuming the test queue on
+    Redis and writing to the test database. Tests that use it must commit
+    their data (``transactional_db``) so the worker can see it."""
+    from django.conf import settings
+
+    queue = settings.CELERY_TASK_DEFAULT_QUEUE
+    hostname = f"bzpeer-test-{os.getpid()}@{socket.gethostname()}"
+    purge(queue)  # left by an earlier, interrupted run
+    process = start_celery_worker(
+        queue=queue, hostname=hostname, log=ARTIFACTS / "celery-worker.log"
+    )
+    SESSION_WORKERS.add(hostname)
+    yield process
+    SESSION_WORKERS.discard(hostname)
+    stop_celery_worker(process)
+
+
+@pytest.fixture
+def sent_mail(settings):
+    """The mail this test's processes send (the test itself, the live
+    server's thread, the session's worker), read from the file-based backend
+    they share: pytest-django's ``mail.outbox`` sees none of the worker's."""
+    settings.EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    directory = MailDirectory(settings.EMAIL_FILE_PATH)
+    directory.clear()
+    return directory

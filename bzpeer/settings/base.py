@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "profiles",
     "works",
     "claims",
+    "accounts",
     "graph",
 ]
 

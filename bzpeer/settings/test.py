@@ -31,3 +31,12 @@ IMPORT_MAX_WAIT_SECONDS = 0.05
 # The sources' schedules in the test cache's Redis database, emptied before
 # every test, never the development one.
 RATE_LIMIT_REDIS_URL = CACHES["default"]["LOCATION"]  # noqa: F405
+
+# Mail goes to files that the test, the live server and the session's worker
+# share (tests/helpers/mail.py reads them); one folder per test queue, so two
+# runs on one machine never read each other's mail.
+EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+EMAIL_FILE_PATH = env(
+    "TEST_EMAIL_DIR",
+    default=str(BASE_DIR / ".run" / "test-mail" / CELERY_TASK_DEFAULT_QUEUE),  # noqa: F405
+)
