@@ -10,11 +10,15 @@ from profiles.models import VerificationLevel
 class Claim(models.Model):
     """A user's request to manage a researcher record, decided by a moderator.
 
-    The life of a claim: pending -> approved | rejected | withdrawn;
-    approved -> withdrawn (the claimant lets go) | disputed (someone else
-    contests it, or a merge met another owner); disputed -> approved |
+    The life of a claim: pending -> approved (by a moderator, or at once
+    when the claimant's ORCID sign-in is the record's iD) | rejected |
+    withdrawn; approved -> withdrawn (the claimant lets go) | disputed
+    (someone else contests it, a merge met another owner, or an import
+    changed the ORCID iD an approval rested on); disputed -> approved |
     rejected | withdrawn. Pending and disputed claims are open: they wait in
-    the moderators' queue."""
+    the moderators' queue. An approval stores the evidence it found
+    (``evidence``, ``evidence_orcid``), which sets its level: L3 with
+    strong evidence, else L2."""
 
     class State(models.TextChoices):
         PENDING = "pending", "Pending"
@@ -28,6 +32,17 @@ class Claim(models.Model):
         INSUFFICIENT_EVIDENCE = "insufficient_evidence", "Insufficient evidence"
         DUPLICATE = "duplicate", "Duplicate"
         OTHER = "other", "Other"
+
+    class Evidence(models.TextChoices):
+        """The strong evidence an approval found (stored at decision time):
+        either lifts the claim to L3; none leaves it at L2."""
+
+        NONE = "", "No strong evidence"
+        ORCID = "orcid", "ORCID sign-in matches the record"
+        INSTITUTION_EMAIL = (
+            "institution_email",
+            "Verified e-mail at the affiliation's domain",
+        )
 
     OPEN_STATES = (State.PENDING, State.DISPUTED)
 
@@ -54,6 +69,14 @@ class Claim(models.Model):
     verification_level = models.PositiveSmallIntegerField(
         choices=VerificationLevel.choices, null=True, blank=True
     )
+    # What the last approval rested on (``claims.services.claim_approve``
+    # reads it from the claimant's accounts at decision time), and the ORCID
+    # iD that matched then: an import that changes the record's iD away from
+    # it takes the claim back to moderators.
+    evidence = models.CharField(
+        max_length=20, choices=Evidence.choices, blank=True, default=""
+    )
+    evidence_orcid = models.CharField(max_length=19, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
     decided_at = models.DateTimeField(null=True, blank=True)
     decided_by = models.ForeignKey(
@@ -93,6 +116,10 @@ class Claim(models.Model):
                 condition=~models.Q(state="rejected") | ~models.Q(reason_code=""),
                 name="claim_rejection_has_reason_code",
             ),
+            models.CheckConstraint(
+                condition=models.Q(evidence__in=["", "orcid", "institution_email"]),
+                name="claim_evidence_valid",
+            ),
         ]
         indexes = [
             # A viewer's claims on a record (claim_state_for_viewer, submit).
@@ -102,6 +129,19 @@ class Claim(models.Model):
                 fields=["created_at", "id"],
                 condition=models.Q(state__in=["pending", "disputed"]),
                 name="claim_open_queue",
+            ),
+            # The approvals that rest on an ORCID iD, checked after every
+            # import (``claims_orcid_changed_demote``).
+            models.Index(
+                fields=["researcher"],
+                condition=models.Q(state="approved", evidence="orcid"),
+                name="claim_approved_orcid",
+            ),
+            # The typical wait: decisions of the last 90 days.
+            models.Index(
+                fields=["decided_at"],
+                condition=models.Q(decided_at__isnull=False),
+                name="claim_decided",
             ),
         ]
 
@@ -124,6 +164,7 @@ class ClaimEvent(models.Model):
         WITHDRAWN = "withdrawn", "Withdrawn"
         DISPUTED = "disputed", "Disputed"
         MOVED = "moved", "Moved by a researcher merge"
+        DEMOTED = "demoted", "Back to moderators: the record's ORCID changed"
 
     claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="events")
     actor = models.ForeignKey(
@@ -139,6 +180,13 @@ class ClaimEvent(models.Model):
     )
     to_state = models.CharField(max_length=20, choices=Claim.State.choices)
     reason = models.TextField(blank=True, default="")
+    # A dispute's evidence: a page (http or https) the disputer points to.
+    evidence_url = models.URLField(
+        blank=True,
+        default="",
+        max_length=500,
+        validators=[URLValidator(schemes=["http", "https"])],
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -12,9 +12,15 @@ from django.utils.html import format_html, format_html_join
 from bzpeer.admin_tables import SourceOwnedAdmin
 
 from . import selectors
-from .models import Researcher
+from .models import HiddenWork, ProfileChange, Researcher, ResearcherOwner
 
 WORKS_SHOWN = 20
+CHANGES_SHOWN = 30
+
+# Inlines of the researcher's admin page that other apps contribute (claims
+# appends its claims inline in ``ClaimsConfig.ready``), so profiles never
+# imports them.
+researcher_admin_inlines: list[type[admin.options.InlineModelAdmin]] = []
 
 
 @admin.register(Researcher)
@@ -56,10 +62,16 @@ class ResearcherAdmin(SourceOwnedAdmin):
         "public_page",
         "works",
         "close_collaborators",
+        "owners",
+        "hidden_works",
+        "change_log",
         "created_at",
         "updated_at",
     )
     readonly_fields = fields
+
+    def get_inlines(self, request, obj):
+        return [*super().get_inlines(request, obj), *researcher_admin_inlines]
 
     def get_search_results(self, request, queryset, search_term):
         """The site's own search (``profiles.selectors.researcher_search``)
@@ -121,6 +133,77 @@ class ResearcherAdmin(SourceOwnedAdmin):
                         f"{c.tie_strength:.2f}",
                     )
                     for c in collaborators
+                ),
+            ),
+        )
+
+    @admin.display(description="Owners")
+    def owners(self, researcher: Researcher) -> str:
+        owners = ResearcherOwner.objects.filter(researcher=researcher).select_related(
+            "user"
+        )
+        if not owners:
+            return "Unclaimed."
+        return format_html(
+            "<ul>{}</ul>",
+            format_html_join(
+                "",
+                "<li>{} · {} · since {}</li>",
+                (
+                    (
+                        owner.user.email or owner.user.get_username(),
+                        owner.get_verification_level_display(),
+                        f"{owner.created_at:%Y-%m-%d}",
+                    )
+                    for owner in owners
+                ),
+            ),
+        )
+
+    @admin.display(description="Works hidden by the owner")
+    def hidden_works(self, researcher: Researcher) -> str:
+        hidden = HiddenWork.objects.filter(researcher=researcher).select_related("work")
+        if not hidden:
+            return "None."
+        return format_html(
+            "<ul>{}</ul>",
+            format_html_join(
+                "",
+                "<li>{} · “{}” · {}</li>",
+                (
+                    (
+                        h.work.title,
+                        h.reason or "no reason given",
+                        f"{h.created_at:%Y-%m-%d}",
+                    )
+                    for h in hidden
+                ),
+            ),
+        )
+
+    @admin.display(description=f"Change log (latest {CHANGES_SHOWN})")
+    def change_log(self, researcher: Researcher) -> str:
+        changes = (
+            ProfileChange.objects.filter(researcher=researcher)
+            .select_related("actor")
+            .order_by("-created_at", "-id")[:CHANGES_SHOWN]
+        )
+        if not changes:
+            return "No change since import."
+        return format_html(
+            "<ol>{}</ol>",
+            format_html_join(
+                "",
+                "<li>{} · {} ({}) · {}{}</li>",
+                (
+                    (
+                        f"{change.created_at:%Y-%m-%d %H:%M}",
+                        change.get_actor_role_display(),
+                        change.actor.email if change.actor else "no account",
+                        change.summary,
+                        f" “{change.reason}”" if change.reason else "",
+                    )
+                    for change in changes
                 ),
             ),
         )

@@ -35,6 +35,7 @@ from .selectors import (
     researcher_list_base,
     venue_name_expression,
 )
+from .visibility import authorship_is_hidden_expression
 
 # --- a work ---------------------------------------------------------------------
 
@@ -100,7 +101,9 @@ def work_authorships(*, work: Work) -> QuerySet[Authorship]:
             "researcher__id",
             "researcher__openalex_id",
             "researcher__display_name",
+            "researcher__is_hidden",
         )
+        .annotate(is_hidden_here=authorship_is_hidden_expression())
         .prefetch_related(Prefetch("institutions", queryset=institutions))
         .order_by("position")
     )

@@ -142,7 +142,9 @@ def institution_detail(request, openalex_id):
 @pagination.page_not_found_answers(anchor="topics")
 def researcher_topics(request, openalex_id):
     try:
-        researcher = selectors.researcher_get(openalex_id=openalex_id)
+        researcher = selectors.researcher_get(
+            openalex_id=openalex_id, viewer=request.user
+        )
     except Researcher.DoesNotExist:
         return merged_researcher_redirect(request, openalex_id, view="profiles:topics")
     page = _page(
@@ -161,7 +163,9 @@ def researcher_topics(request, openalex_id):
 @pagination.page_not_found_answers(anchor="collaborators")
 def researcher_collaborators(request, openalex_id):
     try:
-        researcher = selectors.researcher_get(openalex_id=openalex_id)
+        researcher = selectors.researcher_get(
+            openalex_id=openalex_id, viewer=request.user
+        )
     except Researcher.DoesNotExist:
         return merged_researcher_redirect(
             request, openalex_id, view="profiles:collaborators"

@@ -257,6 +257,8 @@ class ProfileChange(models.Model):
         OWNER = "owner", "The owner"
         FORMER_OWNER = "former_owner", "A former owner"
         MODERATOR = "moderator", "A moderator"
+        # Someone who is not the owner (a dispute): never named.
+        OTHER_ACCOUNT = "other_account", "Another account"
         SYSTEM = "system", "BZPEER"
         SOURCE = "source", "The source"
 

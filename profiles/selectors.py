@@ -39,7 +39,21 @@ from works.models import Authorship, Source, Work
 from works.text import normalize_name
 
 from . import ties, trust
-from .models import Follow, Researcher, ResearcherRedirect, ResearcherTopic
+from .models import (
+    Follow,
+    HiddenWork,
+    ProfileChange,
+    Researcher,
+    ResearcherOwner,
+    ResearcherRedirect,
+    ResearcherTopic,
+)
+from .visibility import (
+    authorship_is_hidden_expression,
+    authorships_shown,
+    researcher_visible_to,
+    researchers_public,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -80,7 +94,9 @@ def listed_authorships_prefetch() -> Prefetch:
             "researcher__id",
             "researcher__openalex_id",
             "researcher__display_name",
+            "researcher__is_hidden",
         )
+        .annotate(is_hidden_here=authorship_is_hidden_expression())
         .order_by("position")[:AUTHORS_LISTED]
     )
     return Prefetch("authorships", queryset=first_slots, to_attr="listed_authorships")
@@ -91,7 +107,7 @@ def _works_held_subquery() -> Coalesce:
     the versions of one work (a preprint and its article) counted once: the
     ``(researcher, work)`` index, then one primary-key probe per work."""
     counted = (
-        Authorship.objects.filter(researcher=OuterRef("pk"))
+        authorships_shown(Authorship.objects.filter(researcher=OuterRef("pk")))
         .order_by()
         .values("researcher")
         .annotate(n=Count(listed_work_expression(), distinct=True))
@@ -114,9 +130,11 @@ def _rows_per_researcher(model) -> Coalesce:
 
 
 def researcher_list_base() -> QuerySet[Researcher]:
-    return Researcher.objects.exclude(openalex_id__isnull=True).select_related(
-        "affiliation"
-    )
+    """The researchers that have a public page: an OpenAlex id, not hidden
+    (``profiles.visibility``)."""
+    return researchers_public(
+        Researcher.objects.exclude(openalex_id__isnull=True)
+    ).select_related("affiliation")
 
 
 def researcher_list_featured(*, limit: int = 6) -> QuerySet[Researcher]:
@@ -193,6 +211,8 @@ class ProfileData:
     works_count: int
     followers_count: int
     topics_count: int
+    # Works the owner hid from the profile (not in ``works_count``).
+    hidden_works_count: int = 0
     top_topics: list[str] = field(default_factory=list)
 
     @property
@@ -227,10 +247,21 @@ def researcher_headline(*, name: str, topic_names: list[str]) -> str:
     return f"{name} contributes to {', '.join(phrases[:-1])} and {phrases[-1]}."
 
 
-def researcher_get(*, openalex_id: str) -> Researcher:
-    """The researcher with this OpenAlex id, with its affiliation. Raises
-    ``Researcher.DoesNotExist``."""
-    return Researcher.objects.select_related("affiliation").get(openalex_id=openalex_id)
+def _visible_or_missing(researcher: Researcher, viewer) -> Researcher:
+    if not researcher_visible_to(researcher=researcher, user=viewer):
+        # A hidden profile answers as one that does not exist.
+        raise Researcher.DoesNotExist("No researcher with this id.")
+    return researcher
+
+
+def researcher_get(*, openalex_id: str, viewer=None) -> Researcher:
+    """The researcher with this OpenAlex id, with its affiliation, if
+    ``viewer`` may see it (``profiles.visibility``; no viewer: the public).
+    Raises ``Researcher.DoesNotExist`` for a missing or hidden one alike."""
+    researcher = Researcher.objects.select_related("affiliation").get(
+        openalex_id=openalex_id
+    )
+    return _visible_or_missing(researcher, viewer)
 
 
 def researcher_redirect_target(*, old_openalex_id: str) -> Researcher | None:
@@ -238,26 +269,33 @@ def researcher_redirect_target(*, old_openalex_id: str) -> Researcher | None:
     when the id was never merged here. One query on the unique key."""
     redirect = (
         ResearcherRedirect.objects.select_related("researcher")
-        .filter(old_openalex_id=old_openalex_id, researcher__openalex_id__isnull=False)
+        .filter(
+            old_openalex_id=old_openalex_id,
+            researcher__openalex_id__isnull=False,
+            researcher__is_hidden=False,
+        )
         .first()
     )
     return redirect.researcher if redirect else None
 
 
-def researcher_profile(*, openalex_id: str) -> ProfileData:
+def researcher_profile(*, openalex_id: str, viewer=None) -> ProfileData:
     """The researcher and the counts of the trust snapshot, in two queries:
     one for the record with its works, followers and topics counted by
     correlated subqueries, one for the two top topics (the generated headline).
-    Raises ``Researcher.DoesNotExist``."""
+    Raises ``Researcher.DoesNotExist``, also when ``viewer`` may not see it
+    (see ``researcher_get``)."""
     researcher = (
         Researcher.objects.select_related("affiliation")
         .annotate(
             works_held=_works_held_subquery(),
             followers_held=_rows_per_researcher(Follow),
             topics_held=_rows_per_researcher(ResearcherTopic),
+            hidden_works_held=_rows_per_researcher(HiddenWork),
         )
         .get(openalex_id=openalex_id)
     )
+    _visible_or_missing(researcher, viewer)
     top_topics = list(
         ResearcherTopic.objects.filter(researcher=researcher)
         .order_by("-count", "topic__display_name")
@@ -272,6 +310,7 @@ def researcher_profile(*, openalex_id: str) -> ProfileData:
         works_count=researcher.works_held,
         followers_count=researcher.followers_held,
         topics_count=researcher.topics_held,
+        hidden_works_count=researcher.hidden_works_held,
         top_topics=top_topics,
     )
 
@@ -329,7 +368,7 @@ def researcher_works(*, researcher: Researcher, sort: str) -> QuerySet[Work]:
     if sort not in WORK_SORTS:
         raise ValueError(f"unknown sort {sort!r}; expected one of {WORK_SORTS}")
     held = (
-        Authorship.objects.filter(researcher=researcher)
+        authorships_shown(Authorship.objects.filter(researcher=researcher))
         .annotate(listed_id=listed_work_expression())
         .values("listed_id")
     )
@@ -443,9 +482,8 @@ def researcher_close_collaborators(
     if not strengths:
         return []
     rows = (
-        Researcher.objects.only(
-            "openalex_id", "display_name", "trust_score", "trust_label"
-        )
+        researchers_public(Researcher.objects)
+        .only("openalex_id", "display_name", "trust_score", "trust_label")
         .annotate(shared_works_count=_shared_works_subquery(researcher=researcher))
         .in_bulk([researcher_id for researcher_id, _ in strengths])
     )
@@ -502,3 +540,58 @@ def trust_explanation(*, researcher: Researcher) -> TrustExplanation:
         signals=signals,
         signals_total=_number(sum(s.value for s in signals)) or 0,
     )
+
+
+# --- curation ---------------------------------------------------------------
+
+
+def profile_changes(*, researcher: Researcher) -> QuerySet[ProfileChange]:
+    """The public change log of ``researcher``, newest first, each entry
+    with its work (title and ids) and whether it was undone
+    (``undone_by_id``). The caller paginates."""
+    return (
+        ProfileChange.objects.filter(researcher=researcher)
+        .select_related("work", "undone_by")
+        .only(
+            "id",
+            "researcher_id",
+            "actor_id",
+            "actor_role",
+            "kind",
+            "summary",
+            "field",
+            "reason",
+            "undoes_id",
+            "created_at",
+            "work__id",
+            "work__openalex_id",
+            "work__arxiv_id",
+            "work__title",
+            "undone_by__id",
+        )
+        .order_by("-created_at", "-id")
+    )
+
+
+def researcher_hidden_works(*, researcher: Researcher) -> QuerySet[HiddenWork]:
+    """The works the owner hid from ``researcher``'s profile, latest first,
+    for the owner to review and restore."""
+    return (
+        HiddenWork.objects.filter(researcher=researcher)
+        .select_related("work")
+        .order_by("-created_at", "-id")
+    )
+
+
+def researchers_owned_by(*, user, exclude: Researcher | None = None):
+    """The records ``user`` manages, by name (the owner's merge form lists
+    them); none for an anonymous user."""
+    if not getattr(user, "is_authenticated", False):
+        return Researcher.objects.none()
+    owned = Researcher.objects.filter(
+        pk__in=ResearcherOwner.objects.filter(user=user).values("researcher_id"),
+        openalex_id__isnull=False,
+    )
+    if exclude is not None:
+        owned = owned.exclude(pk=exclude.pk)
+    return owned.order_by("display_name", "pk")

@@ -23,6 +23,7 @@ from .models import (
 )
 from .ties import close_collaborator_summaries
 from .trust import TrustInputs, trust_compute
+from .visibility import hidden_authorship_sql
 
 TRUST_FIELDS = (
     "trust_score",
@@ -75,6 +76,11 @@ def _work_totals(*, researcher_ids: list[int]) -> dict[int, tuple[int, int, int]
     citations on its own record. One query."""
     authorship = quoted_table(Authorship)
     work = quoted_table(Work)
+    hidden = hidden_authorship_sql(
+        researcher_id="a.researcher_id",
+        work_id="w.id",
+        listed_id="COALESCE(w.canonical_id, w.id)",
+    )
     sql = f"""
         SELECT researcher_id,
                COUNT(DISTINCT listed_id),
@@ -87,6 +93,7 @@ def _work_totals(*, researcher_ids: list[int]) -> dict[int, tuple[int, int, int]
             FROM {authorship} a
             JOIN {work} w ON w.id = a.work_id
             WHERE a.researcher_id = ANY(%(ids)s)
+              AND NOT {hidden}
         ) held
         GROUP BY researcher_id
     """
@@ -119,9 +126,10 @@ def researcher_trust_update(
     ``close_collaborators_count``, and nothing else, with one ``bulk_update``
     per batch. Ids that no longer exist are skipped.
 
-    Cost: five queries per batch of ``batch_size`` researchers, whatever
+    Cost: six queries per batch of ``batch_size`` researchers, whatever
     their size: the batch's rows, work totals, followers, close
-    collaborators with their mean trust, and the update. Each batch commits
+    collaborators with their mean trust, the claims' evidence (one per
+    provider registered on ``profiles.hooks``), and the update. Each batch commits
     on its own, so a long run holds no lock for long and an interrupted run
     has kept what it finished.
 

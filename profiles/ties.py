@@ -30,6 +30,7 @@ from bzpeer.db import quoted_table
 from works.models import Authorship, Work
 
 from .models import Researcher
+from .visibility import hidden_authorship_sql
 
 # The pair join multiplies each work's authorships by themselves: an n-author
 # work yields n x (n - 1) pairs, so one 2,000-author paper alone is ~4 million
@@ -66,7 +67,21 @@ def _tables() -> dict[str, str]:
         "authorship": quoted_table(Authorship),
         "work": quoted_table(Work),
         "researcher": quoted_table(Researcher),
+        # A work its author hid ties them to nobody (profiles.visibility).
+        "own_hidden": hidden_authorship_sql(
+            researcher_id="a.researcher_id",
+            work_id="w.id",
+            listed_id="COALESCE(w.canonical_id, w.id)",
+        ),
     }
+
+
+def _coauthor_hidden(coauthor: str, works: str) -> str:
+    return hidden_authorship_sql(
+        researcher_id=f"{coauthor}.researcher_id",
+        work_id=f"{works}.work_id",
+        listed_id=f"{works}.listed_id",
+    )
 
 
 def tie_strengths(
@@ -94,6 +109,7 @@ def tie_strengths(
               AND w.author_count >= 2
               AND (%(max_author_count)s::integer IS NULL
                    OR w.author_count <= %(max_author_count)s::integer)
+              AND NOT {own_hidden}
         ),
         shared AS (
             -- Grouped: a coauthor listed twice on one work, or on two
@@ -103,6 +119,7 @@ def tie_strengths(
             JOIN {authorship} b ON b.work_id = o.work_id
             WHERE b.researcher_id IS NOT NULL
               AND b.researcher_id <> %(researcher_id)s
+              AND NOT {coauthor_hidden}
             GROUP BY b.researcher_id, o.listed_id
         )
         SELECT researcher_id,
@@ -111,7 +128,7 @@ def tie_strengths(
         GROUP BY researcher_id
         ORDER BY strength DESC, researcher_id
         LIMIT %(limit)s
-    """.format(**_tables())
+    """.format(**_tables(), coauthor_hidden=_coauthor_hidden("b", "o"))
     with connection.cursor() as cursor:
         cursor.execute(
             sql,
@@ -148,6 +165,7 @@ def close_collaborator_summaries(
             JOIN {work} w ON w.id = a.work_id
             WHERE a.researcher_id = ANY(%(ids)s)
               AND w.author_count BETWEEN 2 AND %(max_author_count)s
+              AND NOT {own_hidden}
         ),
         shared AS (
             -- One row per pair and work, its versions counted once.
@@ -157,6 +175,7 @@ def close_collaborator_summaries(
             JOIN {authorship} c ON c.work_id = bw.work_id
             WHERE c.researcher_id IS NOT NULL
               AND c.researcher_id <> bw.researcher_id
+              AND NOT {coauthor_hidden}
             GROUP BY bw.researcher_id, c.researcher_id, bw.listed_id
         ),
         close_pairs AS (
@@ -172,7 +191,7 @@ def close_collaborator_summaries(
         FROM close_pairs p
         JOIN {researcher} r ON r.id = p.coauthor_id
         GROUP BY p.researcher_id
-    """.format(**_tables())
+    """.format(**_tables(), coauthor_hidden=_coauthor_hidden("c", "bw"))
     summaries = {
         researcher_id: CloseCollaboratorSummary(count=0, mean_trust=None)
         for researcher_id in ids

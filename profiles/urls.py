@@ -1,6 +1,6 @@
 from django.urls import path, register_converter
 
-from . import catalog_views, views
+from . import catalog_views, curation_views, views
 
 app_name = "profiles"
 
@@ -74,6 +74,41 @@ urlpatterns = [
         "<openalex_author:openalex_id>/collaborators/",
         catalog_views.researcher_collaborators,
         name="collaborators",
+    ),
+    path(
+        "<openalex_author:openalex_id>/changes/",
+        curation_views.profile_change_log,
+        name="changes",
+    ),
+    path(
+        "<openalex_author:openalex_id>/changes/<int:change_pk>/undo/",
+        curation_views.profile_change_undo,
+        name="change_undo",
+    ),
+    path(
+        "<openalex_author:openalex_id>/manage/",
+        curation_views.profile_manage,
+        name="manage",
+    ),
+    path(
+        "<openalex_author:openalex_id>/works/<int:work_pk>/hide/",
+        curation_views.work_hide,
+        name="work_hide",
+    ),
+    path(
+        "<openalex_author:openalex_id>/works/<int:work_pk>/restore/",
+        curation_views.work_restore,
+        name="work_restore",
+    ),
+    path(
+        "<openalex_author:openalex_id>/visibility/",
+        curation_views.profile_visibility,
+        name="visibility",
+    ),
+    path(
+        "<openalex_author:openalex_id>/merge/",
+        curation_views.owner_merge,
+        name="owner_merge",
     ),
 ]
 

@@ -8,7 +8,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_safe
 
-from . import pagination, popularity, selectors, trust
+from . import curation, pagination, popularity, selectors, trust
 from .models import Researcher
 
 SEARCH_RESULTS_PER_PAGE = 20
@@ -55,7 +55,9 @@ def merged_researcher_redirect(request, openalex_id: str, *, view: str):
 @pagination.page_not_found_answers(anchor="works")
 def researcher_detail(request, openalex_id):
     try:
-        profile = selectors.researcher_profile(openalex_id=openalex_id)
+        profile = selectors.researcher_profile(
+            openalex_id=openalex_id, viewer=request.user
+        )
     except Researcher.DoesNotExist:
         return merged_researcher_redirect(request, openalex_id, view="profiles:detail")
     sort = request.GET.get("sort")
@@ -77,6 +79,9 @@ def researcher_detail(request, openalex_id):
             "researcher": profile.researcher,
             "page": page,
             "sort": sort,
+            "is_owner": curation.researcher_is_owner(
+                researcher=profile.researcher, user=request.user
+            ),
         },
     )
 
@@ -84,7 +89,9 @@ def researcher_detail(request, openalex_id):
 @require_safe
 def researcher_trust(request, openalex_id):
     try:
-        researcher = selectors.researcher_get(openalex_id=openalex_id)
+        researcher = selectors.researcher_get(
+            openalex_id=openalex_id, viewer=request.user
+        )
     except Researcher.DoesNotExist:
         return merged_researcher_redirect(request, openalex_id, view="profiles:trust")
     return render(

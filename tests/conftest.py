@@ -8,9 +8,11 @@ import socket
 import pytest
 from django.core.cache import cache
 
-from tests.helpers.brokers import purge
+from tests.factories import UserFactory
+from tests.helpers.brokers import QueuedTask, purge, queued_tasks
 from tests.helpers.celery_worker import (
     SESSION_WORKERS,
+    session_worker_paused,
     start_celery_worker,
     stop_celery_worker,
     worker_database_url,
@@ -65,3 +67,45 @@ def sent_mail(settings):
     directory = MailDirectory(settings.EMAIL_FILE_PATH)
     directory.clear()
     return directory
+
+
+class Enqueued:
+    """The task messages a test sent to the real test broker, read back from
+    its queue: ``enqueued()`` all of them, oldest first, as (task name, args,
+    kwargs); ``trust_recomputes()`` the researcher ids of each trust
+    recompute; ``clear()`` forgets those sent so far."""
+
+    def __init__(self, queue: str):
+        self.queue = queue
+
+    def __call__(self) -> list[QueuedTask]:
+        return queued_tasks(self.queue)
+
+    def trust_recomputes(self) -> list[list[int]]:
+        return [
+            args[0]
+            for name, args, _ in self()
+            if name == "profiles.researcher_trust_recompute"
+        ]
+
+    def clear(self) -> None:
+        purge(self.queue)
+
+
+@pytest.fixture
+def enqueued():
+    """What the test enqueued on the real broker (``Enqueued``); the
+    session's worker, if one runs, is paused meanwhile, and the queue is
+    emptied before and after."""
+    from django.conf import settings
+
+    queue = settings.CELERY_TASK_DEFAULT_QUEUE
+    with session_worker_paused(queue):
+        purge(queue)
+        yield Enqueued(queue)
+        purge(queue)
+
+
+@pytest.fixture
+def moderator():
+    return UserFactory(username="moderator", is_staff=True)

@@ -236,3 +236,16 @@ class ClaimFactory(factory.django.DjangoModelFactory):
     researcher = factory.SubFactory(ResearcherFactory)
     note = "These are my papers."
     homepage_url = ""
+
+
+def approved_claim(*, user=None, researcher=None, moderator, **fields):
+    """A claim of ``researcher`` by ``user`` (new ones by default), approved
+    by ``moderator`` through the claims services."""
+    from claims.services import claim_approve, claim_submit
+
+    claim = claim_submit(
+        user=user or UserFactory(),
+        researcher=researcher or ResearcherFactory(),
+        **fields,
+    )
+    return claim_approve(claim=claim, moderator=moderator, reason="ORCID matches")

@@ -22,7 +22,7 @@ from django.db.models.functions import Now
 
 from profiles.models import Researcher, ResearcherRedirect, ResearcherTopic
 
-from .hooks import researcher_merge_handlers_run
+from .hooks import researcher_merge_handlers_run, work_merge_handlers_run
 from .ingest.identifiers import arxiv_id_from_doi
 from .models import Authorship, Work, WorkRedirect, WorkTopic
 from .versions import versions_group_ids
@@ -267,6 +267,7 @@ def work_merge(*, old_openalex_id: str, new_openalex_id: str) -> Work | None:
         changed = _merge_identifiers(old=old, survivor=survivor)
         changed += _merge_children(old=old, survivor=survivor)
         survivor.save(update_fields=[*changed, "updated_at"])
+        work_merge_handlers_run(old=old, survivor=survivor)
         # Versions listed under the old row follow the survivor; regrouping
         # below flattens the group again and picks its listed version.
         former_versions = list(

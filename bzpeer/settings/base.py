@@ -279,6 +279,12 @@ CONTENT_SECURITY_POLICY = {
 # Django cache: Redis).
 CLAIM_RATE_PER_USER = env("CLAIM_RATE_PER_USER", default="5/h")
 CLAIM_RATE_PER_IP = env("CLAIM_RATE_PER_IP", default="20/h")
+# Disputes of an approved claim a user, and an address, may file.
+DISPUTE_RATE_PER_USER = env("DISPUTE_RATE_PER_USER", default="3/d")
+DISPUTE_RATE_PER_IP = env("DISPUTE_RATE_PER_IP", default="20/d")
+# The site's own address, for the links in mail the worker sends (claim
+# decisions), where there is no request to build them from.
+SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
 # django-ratelimit lists the cache backends it has tested; Django's own
 # RedisCache is not among them, but it counts with Redis INCR, atomic and
 # shared by every process, which is what the warning is about.

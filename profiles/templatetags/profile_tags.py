@@ -8,6 +8,8 @@ from django import template
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 
+from profiles.visibility import authorship_links_profile
+
 register = template.Library()
 
 TRUST_TONES = {
@@ -36,6 +38,13 @@ def query_with(context, **changes) -> str:
 def trust_tone(label: str) -> str:
     """The CSS modifier of a trust label's badge."""
     return TRUST_TONES.get(str(label).strip().lower(), "unknown")
+
+
+@register.filter
+def links_profile(authorship) -> bool:
+    """Whether an author line links this authorship's researcher
+    (``profiles.visibility``: not for a hidden profile or a hidden work)."""
+    return authorship_links_profile(authorship)
 
 
 @register.filter

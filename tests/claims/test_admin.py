@@ -2,15 +2,25 @@
 bulk, through the services; the audit trail shown; only moderators decide."""
 
 import pytest
+from allauth.account.models import EmailAddress
+from allauth.socialaccount.models import SocialAccount
 
 from claims.models import Claim, ClaimEvent
 from claims.services import claim_submit
 from profiles.models import VerificationLevel
-from tests.factories import ResearcherFactory, UserFactory, staff_user, verified_user
+from tests.factories import (
+    InstitutionFactory,
+    ResearcherFactory,
+    UserFactory,
+    staff_user,
+    verified_user,
+)
 
 pytestmark = pytest.mark.django_db
 
 CHANGELIST = "/admin/claims/claim/"
+ORCID = "0000-0002-1825-0097"
+OTHER_ORCID = "0000-0003-1415-9269"
 
 
 @pytest.fixture
@@ -125,3 +135,87 @@ def test_the_queue_is_searched_like_the_site_and_by_e_mail(client, moderator):
         page = client.get(CHANGELIST, {"q": term}).content.decode()
         assert f"/admin/claims/claim/{alvarez.pk}/change/" in page, term
         assert f"/admin/claims/claim/{other.pk}/change/" not in page, term
+
+
+def test_the_queue_filters_by_the_evidence_claimants_hold(client, moderator):
+    institution = InstitutionFactory(domain="uni.example")
+    with_orcid = claim_submit(
+        user=verified_user(), researcher=ResearcherFactory(orcid=ORCID)
+    )
+    SocialAccount.objects.create(user=with_orcid.user, provider="orcid", uid=ORCID)
+    with_email = claim_submit(
+        user=verified_user(), researcher=ResearcherFactory(affiliation=institution)
+    )
+    EmailAddress.objects.create(
+        user=with_email.user, email="me@lab.uni.example", verified=True
+    )
+    unverified = claim_submit(
+        user=verified_user(), researcher=ResearcherFactory(affiliation=institution)
+    )
+    EmailAddress.objects.create(
+        user=unverified.user, email="me2@uni.example", verified=False
+    )
+    # A verified address elsewhere, on a record without a domain, is nothing.
+    plain = claim_submit(user=verified_user(), researcher=ResearcherFactory())
+
+    def listed(evidence: str) -> set[int]:
+        page = client.get(CHANGELIST, {"evidence": evidence}).content.decode()
+        return {
+            claim.pk
+            for claim in (with_orcid, with_email, unverified, plain)
+            if f"/admin/claims/claim/{claim.pk}/change/" in page
+        }
+
+    assert listed("orcid") == {with_orcid.pk}
+    assert listed("institution_email") == {with_email.pk}
+    assert listed("none") == {unverified.pk, plain.pk}
+    page = client.get(f"{CHANGELIST}{with_orcid.pk}/change/").content.decode()
+    assert f"strong evidence: ORCID sign-in {ORCID} matches the record" in page
+
+
+def test_an_orcid_that_belongs_to_another_record_is_a_conflict(client, moderator):
+    ResearcherFactory(openalex_id="A5000000077", orcid=ORCID)
+    claim = claim_submit(
+        user=verified_user(), researcher=ResearcherFactory(orcid=OTHER_ORCID)
+    )
+    SocialAccount.objects.create(user=claim.user, provider="orcid", uid=ORCID)
+
+    page = client.get(f"{CHANGELIST}{claim.pk}/change/").content.decode()
+
+    assert "the claimant&#x27;s ORCID iD belongs to another record: A5000000077" in (
+        page
+    )
+    assert f"ORCID sign-in {ORCID}, not the record&#x27;s iD" in page
+
+
+def test_the_researchers_admin_page_lists_its_claims_read_only(client, moderator):
+    researcher = ResearcherFactory()
+    claim = claim_submit(
+        user=verified_user(email="claimant@example.org"), researcher=researcher
+    )
+    other = claim_submit(user=verified_user(), researcher=ResearcherFactory())
+
+    page = client.get(
+        f"/admin/profiles/researcher/{researcher.pk}/change/"
+    ).content.decode()
+
+    assert f'href="/admin/claims/claim/{claim.pk}/change/"' in page
+    assert "claimant@example.org" in page
+    assert f'href="/admin/claims/claim/{other.pk}/change/"' not in page
+    assert 'name="claims-0-state"' not in page  # shown, not editable
+
+
+def test_a_moderator_sees_the_claims_on_a_researchers_page(client):
+    from claims.moderators import moderators_group_ensure
+
+    researcher = ResearcherFactory()
+    claim = claim_submit(user=verified_user(), researcher=researcher)
+    moderator = UserFactory(is_staff=True)
+    moderator.groups.add(moderators_group_ensure())
+    client.force_login(moderator)
+
+    page = client.get(
+        f"/admin/profiles/researcher/{researcher.pk}/change/"
+    ).content.decode()
+
+    assert f'href="/admin/claims/claim/{claim.pk}/change/"' in page

@@ -14,8 +14,7 @@ from claims.services import (
     claim_withdraw,
 )
 from profiles.models import Researcher, ResearcherOwner, VerificationLevel
-from tests.claims.conftest import approved_claim
-from tests.factories import ClaimFactory, ResearcherFactory, UserFactory
+from tests.factories import ClaimFactory, ResearcherFactory, UserFactory, approved_claim
 from tests.helpers.catalog import catalog_digest
 
 pytestmark = pytest.mark.django_db
@@ -78,8 +77,12 @@ def test_submit_then_approve_makes_the_record_claimed_at_l2(
         ("approved", "pending", "approved"),
     ]
     assert claim.events.get(kind="approved").reason == "ORCID matches"
-    assert len(callbacks) == 1
-    assert enqueued == [[researcher.pk]]
+    approved = claim.events.get(kind="approved")
+    assert len(callbacks) == 2
+    assert enqueued() == [
+        ("claims.claim_event_notify", (approved.pk,), {}),
+        ("profiles.researcher_trust_recompute", ([researcher.pk],), {}),
+    ]
 
 
 def test_only_http_homepages_are_accepted():
@@ -164,7 +167,7 @@ def test_approval_and_rejection_need_a_reason(moderator):
     assert digest() == before
 
 
-def test_a_rejection_records_its_code_and_reason(moderator, enqueued):
+def test_a_rejection_records_its_code_and_reason(moderator):
     claim = ClaimFactory()
 
     claim_reject(
@@ -194,7 +197,7 @@ def test_a_rejection_records_its_code_and_reason(moderator, enqueued):
         claim_approve(claim=claim, moderator=moderator, reason="changed my mind")
 
 
-def test_withdrawing_an_approved_claim_releases_the_record(moderator, enqueued):
+def test_withdrawing_an_approved_claim_releases_the_record(moderator):
     claim = approved_claim(moderator=moderator)
 
     claim_withdraw(claim=claim, user=claim.user)
@@ -222,7 +225,7 @@ def test_only_the_claimant_withdraws(moderator):
 
 
 def test_a_dispute_sends_the_claim_back_to_moderators_and_ownership_stays(
-    moderator, enqueued
+    moderator,
 ):
     claim = approved_claim(moderator=moderator)
     disputer = UserFactory()
@@ -256,7 +259,7 @@ def test_a_dispute_sends_the_claim_back_to_moderators_and_ownership_stays(
     )
 
 
-def test_a_disputed_claim_approved_again_keeps_the_record(moderator, enqueued):
+def test_a_disputed_claim_approved_again_keeps_the_record(moderator):
     claim = approved_claim(moderator=moderator)
     claim_dispute(claim=claim, user=UserFactory(), reason="Not them.")
 

@@ -6,8 +6,7 @@ import pytest
 from claims.models import Claim
 from claims.services import claim_submit
 from profiles.models import Researcher, ResearcherOwner, VerificationLevel
-from tests.claims.conftest import approved_claim
-from tests.factories import ResearcherFactory, UserFactory
+from tests.factories import ResearcherFactory, UserFactory, approved_claim
 from works.hooks import researcher_merge_handlers
 from works.merges import researcher_merge
 

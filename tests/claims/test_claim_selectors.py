@@ -6,8 +6,7 @@ from django.contrib.auth.models import AnonymousUser
 from claims.models import Claim
 from claims.selectors import claim_get_for_user, claim_state_for_viewer
 from claims.services import claim_submit
-from tests.claims.conftest import approved_claim
-from tests.factories import ClaimFactory, ResearcherFactory, UserFactory
+from tests.factories import ClaimFactory, ResearcherFactory, UserFactory, approved_claim
 
 pytestmark = pytest.mark.django_db
 

@@ -6,7 +6,13 @@ from django.test import Client
 
 from claims.models import Claim, ClaimEvent
 from claims.services import claim_approve, claim_reject, claim_submit
-from tests.factories import ResearcherFactory, UserFactory, verified_user
+from profiles.models import Researcher
+from tests.factories import (
+    InstitutionFactory,
+    ResearcherFactory,
+    UserFactory,
+    verified_user,
+)
 from tests.helpers.pages import page_text, profile_url
 
 pytestmark = pytest.mark.django_db
@@ -172,3 +178,30 @@ def test_the_claimant_withdraws_from_the_profile_and_nobody_else_can(client):
     text = page_text(response)
     assert "Your claim is withdrawn." in text
     assert "Claim this profile" in text
+
+
+def test_the_identity_section_costs_at_most_five_queries(
+    rf, django_assert_num_queries, django_assert_max_num_queries
+):
+    from django.contrib.auth.models import AnonymousUser
+
+    from claims.templatetags.claim_tags import claim_section
+
+    researcher = ResearcherFactory(affiliation=InstitutionFactory())
+    researcher = Researcher.objects.select_related("affiliation").get(pk=researcher.pk)
+    user = verified_user()
+    claim_submit(user=user, researcher=researcher)
+
+    def section(viewer) -> dict:
+        request = rf.get(profile_url(researcher))
+        request.user = viewer
+        return claim_section({"request": request}, researcher)
+
+    with django_assert_num_queries(0):
+        assert section(AnonymousUser())["state"] == "log_in"
+    with django_assert_max_num_queries(5):
+        found = section(user)
+    assert (found["state"], found["queue_position"]) == ("under_review", 1)
+    other = verified_user()
+    with django_assert_max_num_queries(3):
+        assert section(other)["state"] == "can_claim"

@@ -460,22 +460,23 @@ def researchers_with_data(count):
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("count", [5, 50])
-def test_a_batch_costs_five_queries_whatever_its_size(count, django_assert_num_queries):
+def test_a_batch_costs_six_queries_whatever_its_size(count, django_assert_num_queries):
     ids = researchers_with_data(count)
 
-    # Rows, work totals, followers, close collaborators, the update.
-    with django_assert_num_queries(5):
+    # Rows, work totals, followers, close collaborators, the claims' evidence
+    # (profiles.hooks, answered by claims), the update.
+    with django_assert_num_queries(6):
         assert researcher_trust_update(researcher_ids=ids) == count
 
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("count", [5, 50])
-def test_all_researchers_cost_five_queries_per_batch(count, django_assert_num_queries):
+def test_all_researchers_cost_six_queries_per_batch(count, django_assert_num_queries):
     researchers_with_data(count)
 
     # 2 * count researchers (each with a coauthor) in batches of ``count``:
     # two full batches, then the empty page that ends the walk.
-    with django_assert_num_queries(2 * 5 + 1):
+    with django_assert_num_queries(2 * 6 + 1):
         assert researcher_trust_update(batch_size=count) == 2 * count
 
 

@@ -295,6 +295,8 @@ def test_every_relation_to_a_researcher_is_moved_by_the_merge():
         ("works", "authorship"),
         ("profiles", "researcherowner"),
         ("claims", "claim"),
+        ("profiles", "hiddenwork"),
+        ("profiles", "profilechange"),
     }
     relations = {
         (
