@@ -7,6 +7,8 @@ from .curation import CURATED_FIELDS, REASON_MAX_LENGTH
 
 
 class ProfileEditForm(forms.Form):
+    label_suffix = ""
+
     headline = forms.CharField(
         required=False,
         max_length=CURATED_FIELDS["headline"].max_length,
