@@ -124,14 +124,18 @@ def _merge_topics(*, old: Researcher, survivor: Researcher) -> None:
 
 
 def _merge_record(*, old: Researcher, survivor: Researcher) -> None:
-    """The owner's curation survives: headline, bio and "open to collaborate"
-    from the claimed record of the two (else the survivor's, empty text
-    filled from the other), the stronger claim and verification level; the
-    survivor's public identifiers and affiliation, completed from ``old``."""
+    """The owner's curation survives: headline, bio, affiliation note and
+    "open to collaborate" from the claimed record of the two (else the
+    survivor's, empty text filled from the other), the stronger claim and
+    verification level, and privacy (either hidden: the survivor is hidden);
+    the survivor's public identifiers and affiliation, completed from
+    ``old``."""
     owner = old if old.is_claimed and not survivor.is_claimed else survivor
     other = survivor if owner is old else old
     survivor.headline = owner.headline or other.headline
     survivor.bio = owner.bio or other.bio
+    survivor.affiliation_note = owner.affiliation_note or other.affiliation_note
+    survivor.is_hidden = survivor.is_hidden or old.is_hidden
     survivor.is_open_to_collaborate = owner.is_open_to_collaborate
     survivor.is_claimed = survivor.is_claimed or old.is_claimed
     survivor.verification_level = max(
@@ -155,6 +159,8 @@ def _merge_record(*, old: Researcher, survivor: Researcher) -> None:
         update_fields=[
             "headline",
             "bio",
+            "affiliation_note",
+            "is_hidden",
             "is_open_to_collaborate",
             "is_claimed",
             "verification_level",

@@ -78,6 +78,8 @@ def test_the_owners_curation_and_the_stronger_claim_survive():
         openalex_id=OLD,
         headline="Studies sparse memory.",
         bio="Written by the owner.",
+        affiliation_note="Visiting at ETH until 2027",
+        is_hidden=True,
         is_open_to_collaborate=False,
         verification_level=VerificationLevel.L3,
         orcid="0000-0002-1825-0097",
@@ -96,6 +98,9 @@ def test_the_owners_curation_and_the_stronger_claim_survive():
         "Written by the owner.",
     )
     assert survivor.is_open_to_collaborate is False
+    assert survivor.affiliation_note == "Visiting at ETH until 2027"
+    # The owner hid the record: the survivor stays out of public view.
+    assert survivor.is_hidden is True
     assert (survivor.is_claimed, survivor.verification_level) == (
         True,
         VerificationLevel.L3,
