@@ -13,6 +13,7 @@ urlpatterns = [
     path("researchers/", include("profiles.urls")),
     path("", include((catalog_urlpatterns, "catalog"))),
     path("", include("claims.urls")),
+    path("", include("collaboration.urls")),
     path("accounts/", include("accounts.urls")),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),

@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "profiles",
     "works",
     "claims",
+    "collaboration",
     "accounts",
     "graph",
 ]
@@ -66,6 +67,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "bzpeer.context_processors.site_banner",
+                "collaboration.context_processors.inbox_unread",
             ],
         },
     },
@@ -145,6 +147,12 @@ CELERY_BEAT_SCHEDULE: dict = {
     "researcher-views-flush": {
         "task": "profiles.researcher_views_flush",
         "schedule": timedelta(minutes=5),
+    },
+    # The weekly digest of new works by the researchers one follows, to those
+    # who asked for it (profiles.following.follow_digests_send).
+    "follow-digests-send": {
+        "task": "profiles.follow_digests_send",
+        "schedule": crontab(minute=0, hour=7, day_of_week="mon"),
     },
 }
 
@@ -285,6 +293,12 @@ DISPUTE_RATE_PER_IP = env("DISPUTE_RATE_PER_IP", default="20/d")
 # The site's own address, for the links in mail the worker sends (claim
 # decisions), where there is no request to build them from.
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
+
+# Direct collaboration (collaboration/): per user, raised in tests that are
+# not about limits.
+INVITATION_RATE_PER_USER = env("INVITATION_RATE_PER_USER", default="10/d")
+INVITATIONS_OPEN_MAX = env.int("INVITATIONS_OPEN_MAX", default=5)
+MESSAGE_RATE_PER_USER = env("MESSAGE_RATE_PER_USER", default="60/h")
 # django-ratelimit lists the cache backends it has tested; Django's own
 # RedisCache is not among them, but it counts with Redis INCR, atomic and
 # shared by every process, which is what the warning is about.

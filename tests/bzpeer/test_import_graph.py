@@ -9,7 +9,15 @@ import networkx as nx
 
 from tests.helpers.paths import ROOT
 
-PACKAGES = ("bzpeer", "profiles", "works", "claims", "accounts", "graph")
+PACKAGES = (
+    "bzpeer",
+    "profiles",
+    "works",
+    "claims",
+    "collaboration",
+    "accounts",
+    "graph",
+)
 
 
 def module_name(path: Path) -> str:
@@ -85,7 +93,9 @@ def forbidden(source: str, target: str) -> bool:
         if target_app == "profiles":
             return target != "profiles.models"
     if source_app == "profiles":
-        return target_app in ("claims", "graph")
+        return target_app in ("claims", "collaboration", "graph")
+    if source_app == "claims":
+        return target_app == "collaboration"
     return False
 
 
@@ -113,6 +123,8 @@ def test_the_rule_catches_what_it_forbids():
     assert forbidden("works.merges", "claims.services")
     assert forbidden("profiles.views", "graph.selectors")
     assert forbidden("claims.services", "accounts.services")
+    assert forbidden("profiles.views", "collaboration.selectors")
+    assert not forbidden("collaboration.services", "profiles.selectors")
     assert not forbidden("accounts.services", "claims.services")
     assert not forbidden("works.ingest.upsert", "profiles.models")
     assert not forbidden("profiles.selectors", "works.models")
