@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from profiles import views as profile_views
-from profiles.urls import catalog_urlpatterns
+from profiles.urls import catalog_urlpatterns, following_urlpatterns
 
 from .health import healthz
 
@@ -12,6 +12,7 @@ urlpatterns = [
     path("trust/", profile_views.trust_model, name="trust"),
     path("researchers/", include("profiles.urls")),
     path("", include((catalog_urlpatterns, "catalog"))),
+    path("", include((following_urlpatterns, "following"))),
     path("", include("claims.urls")),
     path("", include("collaboration.urls")),
     path("accounts/", include("accounts.urls")),

@@ -155,6 +155,10 @@ class ResearcherTopic(models.Model):
 
 
 class Follow(models.Model):
+    """A user follows a researcher: the follower count, the trust model's
+    followers signal, and the feed (works first imported after
+    ``created_at``)."""
+
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="follows"
     )
@@ -167,6 +171,36 @@ class Follow(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["user", "researcher"], name="uniq_follow")
         ]
+        indexes = [
+            # A user's follows, newest first (the following page, the feed).
+            models.Index(fields=["user", "-created_at"], name="follow_user_time")
+        ]
+
+
+class FollowDigest(models.Model):
+    """A user's weekly e-mail of new works by the researchers they follow:
+    off until they turn it on; unsubscribed by a signed link in each mail
+    that needs no login (``profiles.following``)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="follow_digest"
+    )
+    is_enabled = models.BooleanField(default=False)
+    # Works first imported after this go in the next digest.
+    last_sent_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["id"],
+                condition=models.Q(is_enabled=True),
+                name="followdigest_enabled",
+            )
+        ]
+
+    def __str__(self):
+        return f"digest of {self.user_id} ({'on' if self.is_enabled else 'off'})"
 
 
 class ResearcherOwner(models.Model):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -29,6 +30,7 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from works.ingest.identifiers import (
     is_orcid_written,
@@ -595,3 +597,65 @@ def researchers_owned_by(*, user, exclude: Researcher | None = None):
     if exclude is not None:
         owned = owned.exclude(pk=exclude.pk)
     return owned.order_by("display_name", "pk")
+
+
+# --- following --------------------------------------------------------------
+
+# The feed reaches back this far by publication date: a backfill of a
+# followed researcher's old works never floods it.
+FEED_DAYS = 90
+
+
+def researcher_is_followed_by(*, researcher: Researcher, user) -> bool:
+    """Whether ``user`` follows ``researcher``. One query (none when
+    anonymous)."""
+    return bool(
+        getattr(user, "is_authenticated", False)
+        and Follow.objects.filter(researcher=researcher, user=user).exists()
+    )
+
+
+def researchers_followed(*, user) -> QuerySet[Follow]:
+    """Whom ``user`` follows, most recent first, hidden profiles left out
+    (``profiles.visibility``): the follows with their researcher and its
+    affiliation. The caller paginates."""
+    return (
+        Follow.objects.filter(user=user, researcher__is_hidden=False)
+        .select_related("researcher", "researcher__affiliation")
+        .order_by("-created_at", "-id")
+    )
+
+
+def feed_works(*, user, today: date | None = None, since=None) -> QuerySet[Work]:
+    """New works by the researchers ``user`` follows, newest first: works
+    first imported after the user followed the researcher (``Work.created_at``
+    after ``Follow.created_at``; ``since``, when given, also bounds it, for
+    the digest), published within the last ``FEED_DAYS`` days, each listed
+    once under its listed version. A hidden profile or a hidden work is
+    absent (``profiles.visibility``). Each work carries what a row of the
+    profile shows (venue, first authors). The caller paginates."""
+    today = today or timezone.localdate()
+    held = authorships_shown(
+        Authorship.objects.filter(
+            researcher__follows__user=user,
+            researcher__is_hidden=False,
+            work__created_at__gt=F("researcher__follows__created_at"),
+        )
+    )
+    if since is not None:
+        held = held.filter(work__created_at__gt=since)
+    listed = held.annotate(listed_id=listed_work_expression()).values("listed_id")
+    return (
+        Work.objects.filter(
+            pk__in=listed,
+            publication_date__gte=today - timedelta(days=FEED_DAYS),
+        )
+        .select_related("source")
+        .annotate(venue_name=venue_name_expression())
+        .prefetch_related(listed_authorships_prefetch())
+        .order_by(
+            F("publication_date").desc(nulls_last=True),
+            F("created_at").desc(),
+            F("pk").desc(),
+        )
+    )

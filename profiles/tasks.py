@@ -9,6 +9,7 @@ from django.db import OperationalError, transaction
 from works.models import ImportRun
 from works.selectors import import_run_touched_researcher_ids
 
+from .digest import follow_digests_send
 from .popularity import researcher_views_flush
 from .services import researcher_trust_update
 
@@ -63,3 +64,10 @@ def import_run_trust_refresh(
             )
         handed_on += len(chunk)
     return handed_on
+
+
+@shared_task(name="profiles.follow_digests_send", acks_late=True)
+def follow_digests_send_task() -> int:
+    """Send the weekly digests (``profiles.following.follow_digests_send``)
+    and return how many mails went. Run by beat on Monday mornings."""
+    return follow_digests_send()

@@ -1,6 +1,6 @@
 from django.urls import path, register_converter
 
-from . import catalog_views, curation_views, views
+from . import catalog_views, curation_views, following_views, views
 
 app_name = "profiles"
 
@@ -110,6 +110,16 @@ urlpatterns = [
         curation_views.owner_merge,
         name="owner_merge",
     ),
+    path(
+        "<openalex_author:openalex_id>/follow/",
+        following_views.follow,
+        name="follow",
+    ),
+    path(
+        "<openalex_author:openalex_id>/unfollow/",
+        following_views.unfollow,
+        name="unfollow",
+    ),
 ]
 
 # Mounted at the site's root under the "catalog" namespace (bzpeer/urls.py).
@@ -128,5 +138,17 @@ catalog_urlpatterns = [
         "institutions/<openalex_institution:openalex_id>/",
         catalog_views.institution_detail,
         name="institution",
+    ),
+]
+
+# Mounted at the site's root under the "following" namespace (bzpeer/urls.py).
+following_urlpatterns = [
+    path("feed/", following_views.feed, name="feed"),
+    path("following/", following_views.following_list, name="list"),
+    path("feed/digest/", following_views.digest_switch, name="digest_switch"),
+    path(
+        "feed/unsubscribe/<str:token>/",
+        following_views.digest_unsubscribe,
+        name="digest_unsubscribe",
     ),
 ]

@@ -82,6 +82,9 @@ def researcher_detail(request, openalex_id):
             "is_owner": curation.researcher_is_owner(
                 researcher=profile.researcher, user=request.user
             ),
+            "is_following": selectors.researcher_is_followed_by(
+                researcher=profile.researcher, user=request.user
+            ),
         },
     )
 
