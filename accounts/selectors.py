@@ -12,7 +12,14 @@ from allauth.socialaccount.models import SocialAccount
 from django.db.models import Count, Prefetch, Q
 
 from claims.models import Claim, ClaimEvent
-from profiles.models import Follow, ProfileChange, ResearcherOwner
+from collaboration.models import (
+    Block,
+    Conversation,
+    Message,
+    NotificationSettings,
+    Report,
+)
+from profiles.models import Follow, FollowDigest, ProfileChange, ResearcherOwner
 
 # The claims ``account_delete`` withdraws (the rest go with the account).
 CLAIM_STATES_WITHDRAWN_ON_DELETE = (
@@ -123,10 +130,13 @@ def account_data_export(*, user) -> dict:
     data (dates as ISO 8601 strings): the account and its e-mail addresses,
     connected social accounts (never their tokens), claims with their
     evidence and audit trail, disputes the user filed on others' claims,
-    the records they manage, the change-log entries they made, and whom they
-    follow. Other people appear only as roles ("a moderator").
+    the records they manage, the change-log entries they made, whom they
+    follow and their weekly digest, and their conversations (every message
+    of them, theirs and the other's: both are theirs to keep), blocks,
+    reports and mail switches. Other people appear only as roles ("a
+    moderator", "the other participant").
 
-    Eight queries, whatever the account holds (the user row is the one
+    Fourteen queries, whatever the account holds (the user row is the one
     given)."""
     claims = (
         Claim.objects.filter(user=user)
@@ -235,8 +245,61 @@ def account_data_export(*, user) -> dict:
             {**_researcher(follow.researcher), "since": _iso(follow.created_at)}
             for follow in follows
         ],
-        # Messaging (issue 9) adds the messages the account sent and received.
-        "messages": [],
+        "follow_digest": _follow_digest_export(user=user),
+        **_collaboration_export(user=user),
+    }
+
+
+def _follow_digest_export(*, user) -> dict:
+    digest = FollowDigest.objects.filter(user=user).first()
+    return {
+        "enabled": bool(digest and digest.is_enabled),
+        "last_sent_at": _iso(digest.last_sent_at) if digest else None,
+    }
+
+
+def _collaboration_export(*, user) -> dict:
+    """The account's conversations with their messages, blocks, reports
+    and mail switches. Five queries."""
+    conversations = (
+        Conversation.objects.filter(Q(initiator=user) | Q(recipient=user))
+        .select_related("researcher")
+        .prefetch_related(
+            Prefetch("messages", queryset=Message.objects.order_by("created_at", "id"))
+        )
+        .order_by("created_at", "id")
+    )
+    switches = NotificationSettings.objects.filter(user=user).first()
+    return {
+        "conversations": [
+            {
+                "role": "invited" if c.recipient_id == user.pk else "invitation sent",
+                "researcher": _researcher(c.researcher) if c.researcher else None,
+                "subject": c.subject,
+                "state": c.state,
+                "started": _iso(c.created_at),
+                "messages": [
+                    {
+                        "from": "you"
+                        if m.sender_id == user.pk
+                        else "the other participant",
+                        "body": m.body,
+                        "at": _iso(m.created_at),
+                    }
+                    for m in c.messages.all()
+                ],
+            }
+            for c in conversations
+        ],
+        "blocked_accounts": Block.objects.filter(blocker=user).count(),
+        "reports": [
+            {"reason": r.reason, "at": _iso(r.created_at)}
+            for r in Report.objects.filter(reporter=user).order_by("created_at", "id")
+        ],
+        "mail_switches": {
+            "invitations": switches.notify_invitations if switches else True,
+            "replies": switches.notify_replies if switches else True,
+        },
     }
 
 

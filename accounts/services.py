@@ -15,6 +15,7 @@ from django.db.models import Q
 
 from claims.models import Claim
 from claims.services import ClaimRefused, claim_withdraw
+from collaboration.models import Conversation
 from profiles.models import Follow, Researcher, ResearcherOwner
 from profiles.services import profile_changes_anonymise, researcher_owner_remove
 from profiles.tasks import researcher_trust_recompute
@@ -80,6 +81,9 @@ def account_delete(*, user) -> None:
     - their change-log entries stay, naming nobody: those made as owner read
       "a former owner" (``profiles.services.profile_changes_anonymise``);
     - the admin's history of the account's rows is deleted (it names them);
+    - their conversations stay with the other participant, their messages
+      in them signed by nobody ("a former member"); a conversation nobody
+      is left in is deleted;
     - the user row is deleted, and with it (cascades) their e-mail addresses,
       social accounts and tokens, follows, claims and those claims' events.
       What they wrote on other people's claims (a dispute's reason) stays,
@@ -130,6 +134,13 @@ def account_delete(*, user) -> None:
             researcher_owner_remove(researcher=owner.researcher, user=user)
         profile_changes_anonymise(user=user)
         _admin_history_delete(user=user)
+        # What they wrote to others stays with the other participant, naming
+        # nobody (the participant and sender keys are emptied); a
+        # conversation whose other side is already gone goes with them.
+        Conversation.objects.filter(
+            Q(initiator=user, recipient__isnull=True)
+            | Q(recipient=user, initiator__isnull=True)
+        ).delete()
         user.delete()
         _trust_recompute_after_commit(
             researcher_ids=claimed_ids | owned_ids | followed_ids

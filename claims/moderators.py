@@ -14,6 +14,11 @@ MODERATOR_PERMISSIONS = (
     ("profiles", "view_researcher"),
     ("works", "view_work"),
     ("works", "view_authorship"),
+    # Reported conversations (collaboration/migrations/0002 grants these).
+    ("collaboration", "view_report"),
+    ("collaboration", "change_report"),
+    ("collaboration", "view_conversation"),
+    ("collaboration", "view_message"),
 )
 
 

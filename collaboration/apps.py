@@ -9,3 +9,19 @@ class CollaborationConfig(AppConfig):
     tags)."""
 
     name = "collaboration"
+
+    def ready(self):
+        # Conversations point at a researcher record and a work: when works
+        # merges two, they follow the survivor.
+        from works.hooks import (
+            researcher_merge_handler_register,
+            work_merge_handler_register,
+        )
+
+        from .services import (
+            researcher_merge_conversations,
+            work_merge_conversations,
+        )
+
+        researcher_merge_handler_register(researcher_merge_conversations)
+        work_merge_handler_register(work_merge_conversations)

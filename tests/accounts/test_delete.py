@@ -18,7 +18,12 @@ from profiles.models import (
 )
 from profiles.services import profile_change_record, researcher_owner_add
 from tests.accounts.conftest import database_text_containing
-from tests.factories import ResearcherFactory, UserFactory, approved_claim
+from tests.factories import (
+    ResearcherFactory,
+    UserFactory,
+    approved_claim,
+    verified_user,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -165,3 +170,49 @@ def test_a_moderators_decisions_stay_naming_nobody(moderator, enqueued):
         .exists()
     )
     assert ResearcherOwner.objects.get().user == claimant
+
+
+def test_what_a_deleted_account_wrote_to_others_stays_naming_nobody():
+    from django.test import Client
+    from django.urls import reverse
+
+    from collaboration.models import Conversation, Message
+    from collaboration.services import (
+        conversation_accept,
+        invitation_send,
+        message_send,
+    )
+
+    writer = verified_user(email="leaving.writer@example.org")
+    owner = verified_user()
+    profile = ResearcherFactory()
+    approved_claim(user=owner, researcher=profile, moderator=UserFactory())
+    conversation = invitation_send(
+        sender=writer, researcher=profile, subject="Graphs", body="Hello from me"
+    )
+    conversation_accept(conversation=conversation, user=owner)
+    message_send(conversation=conversation, sender=owner, body="Hi back")
+
+    account_delete(user=writer)
+
+    conversation.refresh_from_db()
+    assert conversation.initiator_id is None
+    assert Message.objects.get(body="Hello from me").sender_id is None
+    client = Client()
+    client.force_login(owner)
+    page = client.get(
+        reverse("collaboration:conversation", args=[conversation.pk])
+    ).content.decode()
+    assert "Hello from me" in page
+    assert "A former BZPEER member" in page
+    assert "leaving.writer" not in page
+    # Nobody is left to read to: a reply is refused with its reason.
+    response = client.post(
+        reverse("collaboration:reply", args=[conversation.pk]),
+        {"body": "Still there?"},
+        follow=True,
+    )
+    assert "has left BZPEER" in response.content.decode()
+    # Once the owner goes too, nobody is left in it: it goes.
+    account_delete(user=owner)
+    assert not Conversation.objects.exists()

@@ -17,6 +17,7 @@ from tests.factories import (
     UserFactory,
     WorkFactory,
     approved_claim,
+    verified_user,
 )
 
 pytestmark = pytest.mark.django_db
@@ -227,7 +228,11 @@ def test_the_export_holds_the_account_and_everything_it_did(member, moderator):
             for change in changes
         ],
         "follows": [{**researcher(member.followed), "since": iso(follow.created_at)}],
-        "messages": [],
+        "follow_digest": {"enabled": False, "last_sent_at": None},
+        "conversations": [],
+        "blocked_accounts": 0,
+        "reports": [],
+        "mail_switches": {"invitations": True, "replies": True},
     }
     assert json.loads(json.dumps(data)) == data
     # The owner's edit, among the entries the claims services wrote for them.
@@ -315,7 +320,11 @@ def test_an_account_with_nothing_exports_empty_lists():
         "records_managed": [],
         "profile_changes": [],
         "follows": [],
-        "messages": [],
+        "follow_digest": {"enabled": False, "last_sent_at": None},
+        "conversations": [],
+        "blocked_accounts": 0,
+        "reports": [],
+        "mail_switches": {"invitations": True, "replies": True},
     }
 
 
@@ -343,7 +352,7 @@ def test_the_export_costs_the_same_few_queries_however_much_is_held(
         )
         claim_dispute(claim=other_claim, user=user, reason="Not them.")
 
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(14):
         data = account_data_export(user=user)
 
     assert (
@@ -358,3 +367,31 @@ def test_the_export_costs_the_same_few_queries_however_much_is_held(
         ProfileChange.objects.filter(actor=user).count()
     )
     assert len(data["profile_changes"]) >= 6
+
+
+def test_the_export_holds_the_accounts_conversations_and_both_sides_messages():
+    from collaboration.services import (
+        conversation_accept,
+        invitation_send,
+        message_send,
+    )
+
+    writer, owner = verified_user(), verified_user()
+    profile = ResearcherFactory()
+    approved_claim(user=owner, researcher=profile, moderator=UserFactory())
+    conversation = invitation_send(
+        sender=writer, researcher=profile, subject="Graphs", body="Hello"
+    )
+    conversation_accept(conversation=conversation, user=owner)
+    message_send(conversation=conversation, sender=owner, body="Hi back")
+
+    [exported] = account_data_export(user=writer)["conversations"]
+    assert (exported["role"], exported["subject"], exported["state"]) == (
+        "invitation sent",
+        "Graphs",
+        "accepted",
+    )
+    assert [(m["from"], m["body"]) for m in exported["messages"]] == [
+        ("you", "Hello"),
+        ("the other participant", "Hi back"),
+    ]

@@ -196,7 +196,7 @@ def test_the_pages_cost_a_bounded_number_of_queries(
     client, member, django_assert_max_num_queries
 ):
     client.force_login(member.user)
-    for url, queries in ((DATA_URL, 11), (DOWNLOAD_URL, 10), (DELETE_URL, 10)):
+    for url, queries in ((DATA_URL, 18), (DOWNLOAD_URL, 16), (DELETE_URL, 10)):
         with django_assert_max_num_queries(queries):
             assert client.get(url).status_code == 200
 

@@ -82,9 +82,12 @@ def test_profile_reads_like_the_reference_page(client):
         "direct collaboration workflows. Log in to claim" in text
     )
     assert "Actions Decide how to stay connected Follow researcher 0 followers" in text
-    # Sections that come with later issues are absent, not faked.
-    for later in ("Research graph", "Direct collaboration"):
-        assert later not in text
+    assert (
+        "Direct collaboration Open a focused conversation when the fit is right "
+        "Claim this author entity first to unlock direct invitations." in text
+    )
+    # The section that comes with a later issue is absent, not faked.
+    assert "Research graph" not in text
     # A visitor has links to log in, no form that would fail.
     assert "<button" not in html.split('id="main"')[1]
 

@@ -302,6 +302,7 @@ def test_every_relation_to_a_researcher_is_moved_by_the_merge():
         ("claims", "claim"),
         ("profiles", "hiddenwork"),
         ("profiles", "profilechange"),
+        ("collaboration", "conversation"),
     }
     relations = {
         (

@@ -172,7 +172,7 @@ def test_the_task_returns_the_run_it_started(
     assert enqueued() == [("works.import_run", (run_id,), {})]
 
 
-def test_beat_schedules_the_refresh_the_view_flush_and_the_sweep():
+def test_beat_schedules_the_refresh_the_view_flush_the_sweep_and_the_digest():
     app.loader.import_default_modules()  # what beat and a worker do first
     schedule = app.conf.beat_schedule
     scheduler = Scheduler(app=app, lazy=True)
@@ -182,6 +182,7 @@ def test_beat_schedules_the_refresh_the_view_flush_and_the_sweep():
         "works.researchers_refresh",
         "profiles.researcher_views_flush",
         "works.import_runs_sweep",
+        "profiles.follow_digests_send",
     }
     for entry in scheduler.schedule.values():
         assert entry.task in app.tasks  # a registered task, not a typo
@@ -190,6 +191,8 @@ def test_beat_schedules_the_refresh_the_view_flush_and_the_sweep():
     flush = schedule["researcher-views-flush"]["schedule"]
     assert flush == timedelta(minutes=5)
     assert schedule["import-runs-sweep"]["schedule"] == timedelta(minutes=10)
+    digest = schedule["follow-digests-send"]["schedule"]
+    assert (digest.minute, digest.hour, digest.day_of_week) == ({0}, {7}, {1})
 
 
 # --- a refresh run, imported -------------------------------------------------
