@@ -25,6 +25,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from bzpeer.data_version import data_version_bump_after_commit
 from profiles.models import (
     ProfileChange,
     Researcher,
@@ -103,8 +104,10 @@ def _change_log(
 
 
 def _trust_recompute_after_commit(*, researcher_id: int) -> None:
-    # The worker must read the committed claim and owner rows.
+    # The worker must read the committed claim and owner rows. Every
+    # decision passes here: what pages derive (graph slices) is stale too.
     transaction.on_commit(lambda: researcher_trust_recompute.delay([researcher_id]))
+    data_version_bump_after_commit()
 
 
 def _claim_lock(*, claim: Claim) -> tuple[Claim, Researcher]:

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 from django.db import transaction
 
+from bzpeer.data_version import data_version_bump_after_commit
 from works.merges import researcher_merge
 from works.models import Authorship, Work
 
@@ -70,6 +71,8 @@ def _owned_and_locked(*, researcher: Researcher, user) -> Researcher:
     inside ``atomic()``."""
     if not researcher_is_owner(researcher=researcher, user=user):
         raise CurationRefused("Only the owner can change this profile.", forbidden=True)
+    # Whatever the owner changes, what pages derive (graph slices) is stale.
+    data_version_bump_after_commit()
     return Researcher.objects.select_for_update().get(pk=researcher.pk)
 
 

@@ -20,6 +20,7 @@ from typing import TypeVar
 from django.db import models, transaction
 from django.db.models.functions import Now
 
+from bzpeer.data_version import data_version_bump_after_commit
 from profiles.models import Researcher, ResearcherRedirect, ResearcherTopic
 
 from .hooks import researcher_merge_handlers_run, work_merge_handlers_run
@@ -199,6 +200,7 @@ def researcher_merge(
         _merge_topics(old=old, survivor=survivor)
         _merge_record(old=old, survivor=survivor)
         researcher_merge_handlers_run(old=old, survivor=survivor)
+        data_version_bump_after_commit()
 
     return _openalex_merge(
         Researcher,
@@ -274,6 +276,7 @@ def work_merge(*, old_openalex_id: str, new_openalex_id: str) -> Work | None:
         changed += _merge_children(old=old, survivor=survivor)
         survivor.save(update_fields=[*changed, "updated_at"])
         work_merge_handlers_run(old=old, survivor=survivor)
+        data_version_bump_after_commit()
         # Versions listed under the old row follow the survivor; regrouping
         # below flattens the group again and picks its listed version.
         former_versions = list(

@@ -36,6 +36,7 @@ from django.db.models.functions import Now
 from django.utils.module_loading import import_string
 from tqdm import tqdm
 
+from bzpeer.data_version import data_version_bump_after_commit
 from works.hooks import import_run_finished_handlers_run
 from works.ingest.http import SourceCaller, SourceError
 from works.ingest.records import (
@@ -406,6 +407,8 @@ def _after_run(context: ImportContext, *, sync_trust: bool) -> None:
         _group_versions(context)
     with transaction.atomic():
         import_run_finished_handlers_run(run=context.run, sync=sync_trust)
+        # What the pages derive from the catalog (graph slices) is stale.
+        data_version_bump_after_commit()
 
 
 def _save_progress_notes(run: ImportRun) -> None:
