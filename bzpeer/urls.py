@@ -15,6 +15,7 @@ urlpatterns = [
     path("", include((following_urlpatterns, "following"))),
     path("", include("claims.urls")),
     path("", include("collaboration.urls")),
+    path("", include("graph.urls")),
     path("accounts/", include("accounts.urls")),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),

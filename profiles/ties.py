@@ -153,7 +153,8 @@ def close_collaborator_summaries(
     all authorships of the same works, grouped by pair, filtered by the
     threshold, then counted per researcher. Every requested id is in the
     answer (with a count of 0 when it has no close collaborator, or no longer
-    exists). Trust is read as stored; see ``profiles.services``."""
+    exists). Coauthors whose profile is hidden are not counted, as no list
+    shows them. Trust is read as stored; see ``profiles.services``."""
     ids = sorted(set(researcher_ids))
     if not ids:
         return {}
@@ -190,6 +191,9 @@ def close_collaborator_summaries(
                AVG(r.trust_score) FILTER (WHERE r.trust_computed_at IS NOT NULL)
         FROM close_pairs p
         JOIN {researcher} r ON r.id = p.coauthor_id
+        -- A hidden profile is in nobody's count, list or graph
+        -- (profiles.visibility).
+        WHERE NOT r.is_hidden
         GROUP BY p.researcher_id
     """.format(**_tables(), coauthor_hidden=_coauthor_hidden("c", "bw"))
     summaries = {

@@ -13,7 +13,9 @@ afresh; override with BENCH_DATABASE_URL), never the development one:
 4. the trust recompute of every researcher;
 5. pages through Django's test client: the reference profile, the profile of
    the researcher with the most works, and a name search; median and 95th
-   percentile over ``--requests`` requests, and queries per page.
+   percentile over ``--requests`` requests, and queries per page;
+6. the research graph: the slice of the researcher with the most works,
+   built cold and served warm from the cache.
 
     DJANGO_SETTINGS_MODULE=bzpeer.settings.test python scripts/bench.py [--scale 100]
 """
@@ -182,6 +184,59 @@ def _pages(requests: int) -> list[tuple[str, float, float, int]]:
     return rows
 
 
+def _graph(builds: int) -> list[tuple[str, str]]:
+    """The research graph's slice of the researcher with the most works:
+    built cold (SQL, networkx, layout, SVG) and served warm from the cache,
+    median of ``builds`` runs each, and the queries of one cold build."""
+    from django.core.cache import cache
+    from django.db import connection
+    from django.db.models import Count
+    from django.test.utils import CaptureQueriesContext
+
+    from bzpeer.data_version import data_version_bump
+    from graph.cache import slice_get
+    from graph.params import SliceParams
+    from graph.svg import slice_svg
+    from profiles.models import Researcher
+
+    cache.clear()
+    prolific = (
+        Researcher.objects.annotate(n=Count("authorships"))
+        .order_by("-n", "id")
+        .values_list("openalex_id", "n")
+        .first()
+    )
+    params = SliceParams(centre_kind="researcher", centre_key=prolific[0])
+    cold, warm = [], []
+    for _ in range(builds):
+        data_version_bump()  # what is cached is stale: a cold build
+        start = time.perf_counter()
+        built = slice_get(params, build=True)
+        slice_svg(built)
+        cold.append(time.perf_counter() - start)
+        start = time.perf_counter()
+        cached = slice_get(params, build=False)
+        slice_svg(cached)
+        warm.append(time.perf_counter() - start)
+    data_version_bump()
+    with CaptureQueriesContext(connection) as queries:
+        built = slice_get(params, build=True)
+    nodes, edges = built.graph.number_of_nodes(), built.graph.number_of_edges()
+    what = f"slice of the largest researcher ({prolific[1]} works)"
+    return [
+        (
+            f"{what}, cold build + SVG",
+            f"{statistics.median(cold) * 1000:.0f} ms median of {builds}; "
+            f"{len(queries)} queries; {nodes} nodes, {edges} edges",
+        ),
+        (
+            f"{what}, warm (cache) + SVG",
+            f"{statistics.median(warm) * 1000:.1f} ms median of {builds} "
+            f"({statistics.median(cold) / statistics.median(warm):.0f}x faster)",
+        ),
+    ]
+
+
 def _machine() -> str:
     cpu = platform.processor() or platform.machine()
     try:
@@ -274,6 +329,7 @@ def main() -> None:
         )
     )
     pages = _pages(args.requests)
+    graph = _graph(builds=20)
 
     now = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     try:
@@ -302,6 +358,12 @@ def main() -> None:
         "| what | result |",
         "| --- | --- |",
         *(f"| {what} | {result} |" for what, result in results),
+        "",
+        "## Research graph",
+        "",
+        "| what | result |",
+        "| --- | --- |",
+        *(f"| {what} | {result} |" for what, result in graph),
         "",
         "## Pages (Django test client, in-process, warm cache)",
         "",

@@ -78,7 +78,8 @@ def test_submit_then_approve_makes_the_record_claimed_at_l2(
     ]
     assert claim.events.get(kind="approved").reason == "ORCID matches"
     approved = claim.events.get(kind="approved")
-    assert len(callbacks) == 2
+    # The decision's mail, the trust recompute, the data version's move.
+    assert len(callbacks) == 3
     assert enqueued() == [
         ("claims.claim_event_notify", (approved.pk,), {}),
         ("profiles.researcher_trust_recompute", ([researcher.pk],), {}),

@@ -377,3 +377,23 @@ def test_a_record_the_user_does_not_own_cannot_be_merged_in():
         curation.researcher_owner_merge(
             user=owner, old=someone_elses, survivor=survivor
         )
+
+
+def test_a_hidden_coauthor_leaves_the_close_collaborators_count_and_list():
+    from profiles.selectors import researcher_close_collaborators
+
+    researcher = ResearcherFactory()
+    coauthor, coauthor_owner = owned(ResearcherFactory())
+    work = WorkFactory(author_count=2)
+    AuthorshipFactory(work=work, researcher=researcher, position=0)
+    AuthorshipFactory(work=work, researcher=coauthor, position=1)
+    researcher_trust_update(researcher_ids=[researcher.pk])
+    assert Researcher.objects.get(pk=researcher.pk).close_collaborators_count == 1
+
+    curation.profile_visibility_set(
+        researcher=coauthor, user=coauthor_owner, hidden=True
+    )
+    researcher_trust_update(researcher_ids=[researcher.pk])
+
+    assert Researcher.objects.get(pk=researcher.pk).close_collaborators_count == 0
+    assert researcher_close_collaborators(researcher=researcher) == []

@@ -86,8 +86,11 @@ def test_profile_reads_like_the_reference_page(client):
         "Direct collaboration Open a focused conversation when the fit is right "
         "Claim this author entity first to unlock direct invitations." in text
     )
-    # The section that comes with a later issue is absent, not faked.
-    assert "Research graph" not in text
+    assert (
+        "Research graph See the researcher in context Open full explorer "
+        "Inspect adjacent work, topics, institutions and collaborators without "
+        "jumping out to a separate graph page. Building this graph slice…" in text
+    )
     # A visitor has links to log in, no form that would fail.
     assert "<button" not in html.split('id="main"')[1]
 
