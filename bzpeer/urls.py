@@ -18,5 +18,6 @@ urlpatterns = [
     path("", include("graph.urls")),
     path("accounts/", include("accounts.urls")),
     path("accounts/", include("allauth.urls")),
+    path("api/", include("api.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -26,6 +26,10 @@ INSTALLED_APPS = [
     "django.contrib.postgres",
     "django.contrib.humanize",
     "rest_framework",
+    "rest_framework.authtoken",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "csp",
     "django_ratelimit",
     "allauth",
@@ -38,6 +42,7 @@ INSTALLED_APPS = [
     "collaboration",
     "accounts",
     "graph",
+    "api",
 ]
 
 MIDDLEWARE = [

@@ -17,6 +17,7 @@ PACKAGES = (
     "collaboration",
     "accounts",
     "graph",
+    "api",
 )
 
 
@@ -85,7 +86,10 @@ def forbidden(source: str, target: str) -> bool:
     graph; nothing but the site's wiring reaches accounts, which stands on
     the apps whose rows an account holds."""
     source_app, target_app = source.split(".")[0], target.split(".")[0]
-    if target_app == "accounts" and source_app not in ("accounts", "bzpeer"):
+    if target_app in ("accounts", "api") and source_app not in (
+        target_app,
+        "bzpeer",
+    ):
         return True
     if source_app == "works":
         if target_app in ("claims", "graph"):
