@@ -12,6 +12,8 @@ OpenAlex ids are stored short (``W2741809807``), DOIs lower-cased without the
 """
 
 from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVector
 from django.db import models
 
 
@@ -68,6 +70,15 @@ class Topic(models.Model):
         return self.display_name
 
 
+# The document a work search matches: its title (weight A) and abstract (B),
+# English stemming. The GIN index below is built on this expression, and a
+# query uses the index only when it repeats it exactly.
+WORK_SEARCH_CONFIG = "english"
+WORK_SEARCH_VECTOR = SearchVector(
+    "title", weight="A", config=WORK_SEARCH_CONFIG
+) + SearchVector("abstract", weight="B", config=WORK_SEARCH_CONFIG)
+
+
 class Work(models.Model):
     openalex_id = models.CharField(max_length=32, unique=True, null=True, blank=True)
     doi = models.CharField(max_length=255, unique=True, null=True, blank=True)
@@ -84,6 +95,10 @@ class Work(models.Model):
     landing_page_url = models.URLField(max_length=1000, blank=True, default="")
     pdf_url = models.URLField(max_length=1000, blank=True, default="")
     cited_by_count = models.PositiveIntegerField(default=0)
+    # Citations per year as the source counts them (OpenAlex's
+    # ``counts_by_year``: [{"year": 2024, "cited_by_count": 3}, ...], its
+    # last ten years), kept at import for the per-year charts.
+    counts_by_year = models.JSONField(default=list, blank=True)
     is_retracted = models.BooleanField(default=False)
     # Team size as the source states it (authorships listed), kept on the work
     # so tie strength is a sum over rows, not a count per pair.
@@ -122,6 +137,9 @@ class Work(models.Model):
             # "Works changed since a run started": the version grouping and
             # the trust refresh after an import read them by this.
             models.Index(fields=["updated_at"], name="work_updated_at"),
+            # Full-text search of titles and abstracts (profiles' work
+            # search must query this very expression: WORK_SEARCH_VECTOR).
+            GinIndex(WORK_SEARCH_VECTOR, name="work_search_fts"),
         ]
 
     def __str__(self):
