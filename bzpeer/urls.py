@@ -10,6 +10,7 @@ urlpatterns = [
     path("", profile_views.home, name="home"),
     path("healthz", healthz, name="healthz"),
     path("trust/", profile_views.trust_model, name="trust"),
+    path("search", profile_views.search, name="search"),
     path("researchers/", include("profiles.urls")),
     path("", include((catalog_urlpatterns, "catalog"))),
     path("", include((following_urlpatterns, "following"))),

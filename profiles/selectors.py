@@ -10,6 +10,7 @@ researcher's number of works.
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
@@ -20,15 +21,18 @@ from django.db.models import (
     CharField,
     Count,
     F,
+    Func,
     IntegerField,
     OuterRef,
     Prefetch,
     Q,
     QuerySet,
     Subquery,
+    TextField,
     Value,
     When,
 )
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -37,7 +41,7 @@ from works.ingest.identifiers import (
     normalize_orcid,
     short_openalex_id,
 )
-from works.models import Authorship, Source, Work
+from works.models import Authorship, Institution, Source, Topic, Work
 from works.text import normalize_name
 
 from . import ties, trust
@@ -69,8 +73,6 @@ WORK_SORTS = ("year", "citations")
 WORK_SORT_DEFAULT = "year"
 # Names listed per work before "+N more"; a 3,000-author paper stays one line.
 AUTHORS_LISTED = 8
-# More words than this in a name query add cost, not precision.
-SEARCH_MAX_WORDS = 6
 
 
 # --- lists and search -------------------------------------------------------
@@ -146,12 +148,64 @@ def researcher_list_featured(*, limit: int = 6) -> QuerySet[Researcher]:
     return researcher_list_base().order_by("-listed_works_count", "pk")[:limit]
 
 
-def _researcher_by_identifier(
+# Trigrams need three characters: a shorter word cannot use the index.
+MIN_WORD_LENGTH = 3
+# More words than this add cost, not precision.
+MAX_WORDS = 6
+# Longer queries are cut: no name or phrase needs more.
+QUERY_MAX_LENGTH = 200
+# Topics and institutions a query's words may name (their researchers join
+# the name matches); more would be no answer to a search anyway.
+RELATED_NAMES_MATCHED = 20
+_WORD = re.compile(r"[^\W_]+")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+@dataclass(frozen=True)
+class SearchTerms:
+    """A query as search reads it: the text shown back, its folded words,
+    and those long enough to be searched through an index."""
+
+    text: str
+    words: tuple[str, ...]
+    searchable_words: tuple[str, ...]
+
+    @property
+    def is_searchable(self) -> bool:
+        return bool(self.searchable_words) or _is_identifier(self.text)
+
+    @property
+    def folded(self) -> str:
+        return " ".join(self.words)
+
+
+def search_terms(query: str | None) -> SearchTerms:
+    """``query`` cut to ``QUERY_MAX_LENGTH``, without control characters (a
+    NUL byte cannot reach PostgreSQL), folded into at most ``MAX_WORDS``
+    distinct words (lower case, no accents, punctuation separates)."""
+    text = _CONTROL.sub(" ", query or "")[:QUERY_MAX_LENGTH].strip()
+    words = tuple(dict.fromkeys(_WORD.findall(normalize_name(text))))[:MAX_WORDS]
+    searchable = tuple(w for w in words if len(w) >= MIN_WORD_LENGTH)
+    return SearchTerms(text=text, words=words, searchable_words=searchable)
+
+
+def _is_identifier(value: str) -> bool:
+    value = value.strip()
+    return bool(
+        (" " not in value and short_openalex_id(value, prefix="A"))
+        or is_orcid_written(value)
+    )
+
+
+# --- researchers ------------------------------------------------------------
+
+
+def researcher_by_identifier(
     query: str, *, researchers: QuerySet[Researcher]
 ) -> QuerySet[Researcher] | None:
     """The researcher a query names by OpenAlex author id or ORCID iD (bare or
     as a URL), through its unique index, or through the redirect a merged
-    id left; None when the query is no identifier (a name, then)."""
+    id left; None when the query is no identifier."""
     value = query.strip()
     openalex_id = short_openalex_id(value, prefix="A") if " " not in value else None
     if openalex_id is not None:
@@ -165,40 +219,99 @@ def _researcher_by_identifier(
     return None
 
 
+class SearchFold(Func):
+    """``bzpeer_search_fold(name)``: lower case without accents, the
+    expression the trigram indexes of topic and institution names hold
+    (profiles migration 0013)."""
+
+    function = "bzpeer_search_fold"
+    output_field = TextField()
+
+
+def _names_matching(model, words: tuple[str, ...]) -> QuerySet:
+    """Ids of at most ``RELATED_NAMES_MATCHED`` rows of ``model`` (topics,
+    institutions) whose folded name contains every word: one ``LIKE`` per
+    word on the trigram index."""
+    rows = model.objects.annotate(folded_name=SearchFold("display_name"))
+    for word in words:
+        rows = rows.filter(folded_name__contains=word)
+    return rows.order_by().values("pk")[:RELATED_NAMES_MATCHED]
+
+
+def _name_sql_words(words: tuple[str, ...]) -> list[str]:
+    # Words are letters and digits only (search_terms), so "\m" + word is a
+    # safe regular expression: the start of a word of the name.
+    return [r"\m" + word for word in words]
+
+
+def _match_quality(words: tuple[str, ...], searchable: tuple[str, ...]) -> RawSQL:
+    """0: the name is exactly the query's words, in any order; 1: every word
+    starts a word of the name ("b wang" and "Bingxuan Wang"); 2: the name
+    contains the words; 3: found by a topic or institution only."""
+    prefixes = _name_sql_words(words)
+    name = '"profiles_researcher"."search_name"'
+    name_words = f"array_remove(regexp_split_to_array({name}, '\\W+'), '')"
+    contains = " AND ".join([f"{name} LIKE %s"] * len(searchable))
+    starts = " AND ".join([f"{name} ~ %s"] * len(prefixes))
+    sql = (
+        f"CASE WHEN {name_words} @> %s::text[] AND {name_words} <@ %s::text[] "
+        f"AND {contains} THEN 0 "
+        f"WHEN {starts} AND {contains} THEN 1 "
+        f"WHEN {contains} THEN 2 ELSE 3 END"
+    )
+    likes = [f"%{word}%" for word in searchable]
+    params = [list(words), list(words), *likes, *prefixes, *likes, *likes]
+    # Fixed SQL text; every value of the query is a bound parameter.
+    return RawSQL(sql, params, output_field=IntegerField())  # noqa: S611
+
+
 def researcher_search(
     *, query: str, researchers: QuerySet[Researcher] | None = None
 ) -> QuerySet[Researcher]:
-    """Researchers whose name contains every word of ``query``, in any order,
-    ignoring case and accents ("jose alvarez" finds "José Álvarez", and so does
-    "alvarez jose").
+    """Researchers found by ``query``, best match first.
 
-    Each word is one ``LIKE '%word%'`` on ``search_name``, which the trigram
-    GIN index answers; PostgreSQL ANDs the bitmaps. A query that is an
-    OpenAlex author id or an ORCID iD finds that researcher instead. An
-    exact name comes first, then the most prolific by the works the cards show
-    (``listed_works_count``). An empty query matches nobody. The caller
-    paginates. ``researchers`` narrows the search (the admin passes its own
-    queryset); by default, the researchers that have a page.
-    """
+    A query that is an OpenAlex author id or an ORCID iD finds that
+    researcher. Otherwise, by name: every word of three letters or more is a
+    ``LIKE '%word%'`` on ``search_name`` (the trigram index), shorter ones
+    (initials) must start a word of the name; case, accents and word order
+    don't matter ("B. Wang", "wang bingxuan"). Researchers whose affiliation
+    or one of whose topics is named by all the words join them. Ranked by
+    match quality (``_match_quality``), then by the works their cards show
+    (``listed_works_count``). A query without a word of three letters
+    matches nobody and runs no query. The caller paginates. ``researchers``
+    narrows the search (the admin passes its own queryset); by default, the
+    researchers that have a page."""
     if researchers is None:
-        researchers = researcher_list_base()
-    identified = _researcher_by_identifier(query, researchers=researchers)
+        researchers = researchers_public(
+            Researcher.objects.exclude(openalex_id__isnull=True)
+        ).select_related("affiliation")
+    identified = researcher_by_identifier(query, researchers=researchers)
     if identified is not None:
         return identified
-    normalized = normalize_name(query)
-    words = list(dict.fromkeys(normalized.split()))[:SEARCH_MAX_WORDS]
-    if not words:
-        return Researcher.objects.none()
-    results = researchers
-    for word in words:
-        results = results.filter(search_name__contains=word)
-    return results.annotate(
-        is_exact=Case(
-            When(search_name=normalized, then=Value(1)),
-            default=Value(0),
-            output_field=IntegerField(),
-        )
-    ).order_by("-is_exact", "-listed_works_count", "pk")
+    terms = search_terms(query)
+    if not terms.searchable_words:
+        return researchers.none()
+    by_name = Researcher.objects.all()
+    for word in terms.searchable_words:
+        by_name = by_name.filter(search_name__contains=word)
+    for prefix in _name_sql_words(
+        tuple(w for w in terms.words if w not in terms.searchable_words)
+    ):
+        by_name = by_name.filter(search_name__regex=prefix)
+    by_topic = ResearcherTopic.objects.filter(
+        topic_id__in=_names_matching(Topic, terms.searchable_words)
+    ).values("researcher_id")
+    by_institution = Researcher.objects.filter(
+        affiliation_id__in=_names_matching(Institution, terms.searchable_words)
+    ).values("pk")
+    # One id set from three index lookups (a UNION), instead of an OR that
+    # would read every researcher.
+    matched = by_name.order_by().values("pk").union(by_topic, by_institution)
+    return (
+        researchers.filter(pk__in=matched)
+        .annotate(match_quality=_match_quality(terms.words, terms.searchable_words))
+        .order_by("match_quality", F("listed_works_count").desc(), "pk")
+    )
 
 
 # --- the profile page -------------------------------------------------------

@@ -1,6 +1,12 @@
 from django.urls import path, register_converter
 
-from . import catalog_views, curation_views, following_views, views
+from . import (
+    catalog_views,
+    citation_views,
+    curation_views,
+    following_views,
+    views,
+)
 
 app_name = "profiles"
 
@@ -120,6 +126,11 @@ urlpatterns = [
         following_views.unfollow,
         name="unfollow",
     ),
+    path(
+        "<openalex_author:openalex_id>/citations.<str:fmt>",
+        citation_views.researcher_citations_download,
+        name="citations",
+    ),
 ]
 
 # Mounted at the site's root under the "catalog" namespace (bzpeer/urls.py).
@@ -131,6 +142,11 @@ catalog_urlpatterns = [
         name="work_by_arxiv_id",
     ),
     path("works/<int:pk>/", catalog_views.work_detail, name="work_by_pk"),
+    path(
+        "works/<int:pk>/citation.<str:fmt>",
+        citation_views.work_citation_download,
+        name="work_citation",
+    ),
     path(
         "topics/<openalex_topic:openalex_id>/", catalog_views.topic_detail, name="topic"
     ),

@@ -8,13 +8,13 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_safe
 
+from bzpeer.middleware import with_statement_timeout
+
 from . import curation, pagination, popularity, selectors, trust
+from . import search as site_search
 from .models import Researcher
 
-SEARCH_RESULTS_PER_PAGE = 20
 WORKS_PER_PAGE = 20
-# Longer queries are cut: no name needs more, and each word costs a lookup.
-SEARCH_QUERY_MAX_LENGTH = 200
 
 
 @require_safe
@@ -27,16 +27,56 @@ def home(request):
 
 
 @require_safe
-@pagination.page_not_found_answers(anchor="results")
 def researcher_search(request):
-    query = request.GET.get("q", "").strip()[:SEARCH_QUERY_MAX_LENGTH]
-    page = None
-    if query:
-        paginator = Paginator(
-            selectors.researcher_search(query=query), SEARCH_RESULTS_PER_PAGE
+    """The old address of search: ``/researchers/`` answers with a
+    permanent redirect to ``/search``, its query string kept."""
+    query = request.META.get("QUERY_STRING", "")
+    url = reverse("search")
+    return HttpResponsePermanentRedirect(f"{url}?{query}" if query else url)
+
+
+@require_safe
+@with_statement_timeout(
+    setting="SEARCH_STATEMENT_TIMEOUT_MS", template="profiles/_search_busy.html"
+)
+@pagination.page_not_found_answers(anchor="results")
+def search(request):
+    """``/search?q=``: researchers and works (``?in=works``), a page of
+    one section with both counts. A query without a word of three letters
+    runs no query and says so."""
+    terms = site_search.search_terms(request.GET.get("q"))
+    section = request.GET.get("in")
+    if section not in site_search.SECTIONS:
+        section = site_search.SECTIONS[0]
+    facets = site_search.WorkFacets.from_params(request.GET)
+    results = None
+    if terms.is_searchable:
+        results = site_search.search_results(
+            terms=terms,
+            section=section,
+            facets=facets,
+            page_number=request.GET.get("page"),
         )
-        page = pagination.page_get(paginator=paginator, number=request.GET.get("page"))
-    return render(request, "profiles/search.html", {"query": query, "page": page})
+    return render(
+        request,
+        "profiles/search.html",
+        {
+            "query": terms.text,
+            "terms": terms,
+            "section": section,
+            "facets": facets,
+            "results": results,
+            "facet_groups": site_search.work_facet_groups(
+                params=request.GET, facets=results.facets, chosen=facets
+            )
+            if results
+            else [],
+            "page": results.page if results else None,
+            "count_cap": site_search.COUNT_CAP,
+            "facet_sample": site_search.FACET_SAMPLE,
+            "min_word_length": site_search.MIN_WORD_LENGTH,
+        },
+    )
 
 
 def merged_researcher_redirect(request, openalex_id: str, *, view: str):

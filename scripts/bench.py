@@ -165,7 +165,7 @@ def _pages(requests: int) -> list[tuple[str, float, float, int]]:
             "largest profile, page 3 by citations",
             f"/researchers/{prolific[0]}/?sort=citations&page=3",
         ),
-        ("search 'wang'", "/researchers/?q=wang"),
+        ("search 'wang'", "/search?q=wang"),
     ]
     rows = []
     for label, url in urls:
@@ -235,6 +235,52 @@ def _graph(builds: int) -> list[tuple[str, str]]:
             f"({statistics.median(cold) / statistics.median(warm):.0f}x faster)",
         ),
     ]
+
+
+def _search_plans() -> list[str]:
+    """The plans of the site search's main queries on the benchmark data
+    (EXPLAIN ANALYZE, as PostgreSQL chooses them, sequential scans allowed):
+    a researcher name search's first page and capped count, a topic search,
+    and a works full-text search's first page and capped count."""
+    from django.db import connection
+
+    from profiles import search
+
+    terms = search.search_terms("deepseek language models")
+    queries = [
+        (
+            "researchers by name 'wang', first page",
+            search.researcher_search(query="wang")[: search.RESULTS_PER_PAGE],
+        ),
+        (
+            "researchers by name 'b wang', capped count",
+            search.researcher_search(query="b wang")
+            .order_by()
+            .values("pk")[: search.COUNT_CAP + 1],
+        ),
+        (
+            "researchers by topic 'topic modeling', first page",
+            search.researcher_search(query="topic modeling")[: search.RESULTS_PER_PAGE],
+        ),
+        (
+            "works 'deepseek language models', first page",
+            search.work_search(terms=terms)[: search.RESULTS_PER_PAGE],
+        ),
+        (
+            "works 'deepseek language models', capped count",
+            search.work_search(terms=terms)
+            .order_by()
+            .values("pk")[: search.COUNT_CAP + 1],
+        ),
+    ]
+    lines = []
+    for label, queryset in queries:
+        sql, params = queryset.query.sql_with_params()
+        with connection.cursor() as cursor:
+            cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS) {sql}", params)
+            plan = "\n".join(row[0] for row in cursor.fetchall())
+        lines += [f"### {label}", "", "```", plan, "```", ""]
+    return lines
 
 
 def _machine() -> str:
@@ -330,6 +376,7 @@ def main() -> None:
     )
     pages = _pages(args.requests)
     graph = _graph(builds=20)
+    search_plans = _search_plans()
 
     now = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     try:
@@ -374,6 +421,9 @@ def main() -> None:
             for label, median, p95, queries in pages
         ),
         "",
+        "## Search plans (EXPLAIN ANALYZE on this data)",
+        "",
+        *search_plans,
         "## Reading these numbers",
         "",
         "- The profile page's query count does not grow with the number of works "

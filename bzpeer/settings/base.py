@@ -56,7 +56,12 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last: it calls the views it wraps (search) in their own transaction.
+    "bzpeer.middleware.StatementTimeoutMiddleware",
 ]
+# The statement timeout of a search request (bzpeer.middleware), in
+# milliseconds; never applied to workers or commands.
+SEARCH_STATEMENT_TIMEOUT_MS = env.int("SEARCH_STATEMENT_TIMEOUT_MS", default=3000)
 
 ROOT_URLCONF = "bzpeer.urls"
 WSGI_APPLICATION = "bzpeer.wsgi.application"
@@ -308,3 +313,59 @@ MESSAGE_RATE_PER_USER = env("MESSAGE_RATE_PER_USER", default="60/h")
 # RedisCache is not among them, but it counts with Redis INCR, atomic and
 # shared by every process, which is what the warning is about.
 SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001"]
+
+# --- the public API (api/: Django REST framework, drf-spectacular) -------------
+# Requests an anonymous client (by address) and a logged-in one may make, in
+# DRF's rate syntax ("60/min"); counted in the Django cache (Redis).
+API_THROTTLE_ANON = env("API_THROTTLE_ANON", default="60/min")
+API_THROTTLE_USER = env("API_THROTTLE_USER", default="240/min")
+REST_FRAMEWORK = {
+    # Token and session (with DRF's CSRF check); no Basic auth. Token first:
+    # an anonymous write then answers 401 with "WWW-Authenticate: Token".
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": [
+        "rest_framework.permissions.IsAuthenticatedOrReadOnly",
+    ],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": [
+        "rest_framework.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+    ],
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.ApiCursorPagination",
+    "DEFAULT_FILTER_BACKENDS": [],
+    "DEFAULT_THROTTLE_CLASSES": [
+        "api.throttling.AnonThrottle",
+        "api.throttling.UserThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": API_THROTTLE_ANON,
+        "user": API_THROTTLE_USER,
+    },
+    "EXCEPTION_HANDLER": "api.exceptions.api_exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # ``?format=`` is no content negotiation here (citations take ``?style=``).
+    "URL_FORMAT_OVERRIDE": None,
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "BZPEER API",
+    "DESCRIPTION": "Researchers, works, topics, institutions, research-graph "
+    "slices and citations from BZPEER; follow, claim and invite when logged "
+    "in. See docs/api.md.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": "/api/",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "api.schema.error_responses_add",
+    ],
+    # Swagger UI and ReDoc from the project's static files (the sidecar), no
+    # CDN; the split view serves its script from a URL (no inline script).
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+}

@@ -96,7 +96,7 @@ def test_the_pages_answer_with_the_cache_redis_stopped(
     caplog.set_level(logging.WARNING)
     pages = [
         "/",
-        "/researchers/?q=Redisless",
+        "/search?q=Redisless",
         profile,
         reverse("profiles:trust", args=[researcher.openalex_id]),
         work_path(work),

@@ -52,7 +52,7 @@ def test_the_pages_a_visitor_walks_pass_axe(chromium, live_server, sample_data):
     profile = f"/researchers/{reference.openalex_id}/"
     paths = {
         "home": "/",
-        "search results": "/researchers/?q=wang",
+        "search results": "/search?q=wang",
         "reference profile": profile,
         "trust page": f"{profile}trust/",
         "404": "/researchers/A0000000000/",

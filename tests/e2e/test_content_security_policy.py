@@ -19,7 +19,7 @@ def test_an_inline_script_is_refused_and_the_pages_raise_no_violation(
             else None
         ),
     )
-    for path in ("/", "/researchers/?q=wang", "/accounts/login/"):
+    for path in ("/", "/search?q=wang", "/accounts/login/", "/api/docs/"):
         page.goto(f"{live_server.url}{path}")
     assert violations == []
 

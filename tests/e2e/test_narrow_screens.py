@@ -29,9 +29,9 @@ def test_no_page_scrolls_sideways_on_a_narrow_screen(page, live_server, sample_d
     )
     paths = {
         "home": "/",
-        "search results": "/researchers/?q=wang",
-        "search for a long name": f"/researchers/?q={quote(UNBROKEN)}",
-        "search for nothing": f"/researchers/?q={'x' * 60}",
+        "search results": "/search?q=wang",
+        "search for a long name": f"/search?q={quote(UNBROKEN)}",
+        "search for nothing": f"/search?q={'x' * 60}",
         "profile": f"/researchers/{reference.openalex_id}/",
         "trust page": f"/researchers/{reference.openalex_id}/trust/",
         "long-named profile": f"/researchers/{long_named.openalex_id}/",

@@ -380,7 +380,7 @@ def test_a_topic_page_lists_its_researchers_most_works_first(
     ResearcherTopicFactory(researcher=ResearcherFactory(display_name="Elsewhere"))
     WorkTopicFactory(topic=topic)
 
-    queries_of(client, topic_url(topic), django_assert_max_num_queries, 4)
+    queries_of(client, topic_url(topic), django_assert_max_num_queries, 5)
     response = client.get(topic_url(topic))
 
     text = page_text(response)
@@ -417,7 +417,7 @@ def test_a_topic_lists_its_recent_works_newest_first_versions_once(
     )
     WorkTopicFactory(work=WorkFactory(title="Other topic"))
 
-    queries_of(client, topic_url(topic, list="works"), django_assert_max_num_queries, 5)
+    queries_of(client, topic_url(topic, list="works"), django_assert_max_num_queries, 6)
     response = client.get(topic_url(topic, list="works"))
 
     assert listed_work_titles(response) == [
@@ -451,7 +451,7 @@ def test_topic_lists_paginate_at_a_constant_query_cost(
 
     for query in ({}, {"list": "works"}):
         expected = queries_of(
-            client, topic_url(small, **query), django_assert_max_num_queries, 5
+            client, topic_url(small, **query), django_assert_max_num_queries, 6
         )
         queries_of(
             client,
@@ -520,13 +520,13 @@ def test_an_institution_page_shows_its_facts_researchers_and_works(
         ),
     )
 
-    queries_of(client, institution_url(institution), django_assert_max_num_queries, 4)
+    queries_of(client, institution_url(institution), django_assert_max_num_queries, 5)
     people = client.get(institution_url(institution))
     queries_of(
         client,
         institution_url(institution, list="works"),
         django_assert_max_num_queries,
-        5,
+        6,
     )
     works = client.get(institution_url(institution, list="works"))
 

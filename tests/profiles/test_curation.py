@@ -254,7 +254,7 @@ def test_a_hidden_profile_is_absent_for_everyone_but_its_owner_and_staff():
     staff = UserFactory(is_staff=True)
     page = logged_in(staff).get(profile_url(researcher)).content.decode()
     assert "hidden from the public" in page
-    search = Client().get(reverse("profiles:search"), {"q": "priya hidden"})
+    search = Client().get(reverse("search"), {"q": "priya hidden"})
     assert "Priya Hidden" not in search.content.decode()
     assert Client().get(reverse("home")).content.decode().count("Priya Hidden") == 0
     coauthor_page = Client().get(profile_url(coauthor)).content.decode()

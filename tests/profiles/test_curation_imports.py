@@ -41,7 +41,7 @@ def test_a_hidden_work_stays_hidden_after_the_same_snapshot_is_loaded_again():
     page = Client().get(reverse("profiles:detail", args=[reference.openalex_id]))
     assert work.title not in page.content.decode()
     # Search shows the count the profile shows, the hidden work left out.
-    search = Client().get(reverse("profiles:search"), {"q": "Bingxuan Wang"})
+    search = Client().get(reverse("search"), {"q": "Bingxuan Wang"})
     assert f"{before - 1} work" in search.content.decode()
     assert f"{before} work" not in search.content.decode()
 
@@ -57,7 +57,7 @@ def test_a_hidden_profile_stays_hidden_after_the_same_snapshot_is_loaded_again()
 
     reference.refresh_from_db()
     assert reference.is_hidden
-    search = Client().get(reverse("profiles:search"), {"q": "Bingxuan Wang"})
+    search = Client().get(reverse("search"), {"q": "Bingxuan Wang"})
     profile_url = reverse("profiles:detail", args=[reference.openalex_id])
     assert profile_url not in search.content.decode()
     assert Client().get(profile_url).status_code == 404

@@ -648,9 +648,9 @@ def test_imported_strings_are_escaped_everywhere(client):
     pages = [
         client.get(profile_url(researcher)),
         client.get(reverse("profiles:trust", args=[researcher.openalex_id])),
-        client.get("/researchers/", {"q": "eve"}),
+        client.get("/search", {"q": "eve"}),
         client.get("/"),
-        client.get("/researchers/", {"q": hostile}),
+        client.get("/search", {"q": hostile}),
     ]
 
     for response in pages:

@@ -106,7 +106,7 @@ def test_the_search_card_counts_a_work_once(client):
     # The card shows the figure the recompute stores after every import.
     researcher_trust_update(researcher_ids=[researcher.pk])
 
-    text = page_text(client.get("/researchers/?q=versioned"))
+    text = page_text(client.get("/search?q=versioned"))
 
     assert "Versioned Author Affiliation not imported 1 work" in text
 

@@ -123,10 +123,19 @@ class WorkTopicLink:
 
 
 @dataclass(frozen=True, slots=True)
+class YearCitations:
+    """Citations a work received in one year, as the source counts them."""
+
+    year: int
+    cited_by_count: int
+
+
+@dataclass(frozen=True, slots=True)
 class WorkRecord:
     """A work. ``openalex_id`` is None for a work known only to another
     source (an arXiv preprint); the upsert path then matches it by DOI or
-    arXiv id."""
+    arXiv id. ``counts_by_year`` is None when the source does not state
+    it (an arXiv record): the stored counts then stay as they are."""
 
     title: str
     openalex_id: str | None = None
@@ -141,6 +150,7 @@ class WorkRecord:
     landing_page_url: str = ""
     pdf_url: str = ""
     cited_by_count: int = 0
+    counts_by_year: tuple[YearCitations, ...] | None = None
     is_retracted: bool = False
     author_count: int = 0
     authorships: tuple[AuthorshipRecord, ...] = ()

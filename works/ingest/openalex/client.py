@@ -61,6 +61,7 @@ WORK_FIELDS = (
     "primary_location",
     "locations",
     "cited_by_count",
+    "counts_by_year",
     "is_retracted",
     "authorships",
     # Set (true) when a list answer cut ``authorships`` at 100; the work's

@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from works.ingest.fields import (
+    INT_MAX,
     SMALLINT_MAX,
     clean_text,
     read_boolean,
@@ -51,6 +52,7 @@ from works.ingest.records import (
     TopicRecord,
     WorkRecord,
     WorkTopicLink,
+    YearCitations,
 )
 from works.text import normalize_name
 
@@ -268,6 +270,29 @@ def _work_arxiv_id(record: dict, ids: dict, doi: str | None) -> str | None:
     return None
 
 
+def _is_count(value: Any, maximum: int) -> bool:
+    return (
+        isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= maximum
+    )
+
+
+def _counts_by_year(record: dict) -> tuple[YearCitations, ...] | None:
+    """Citations per year, newest year first, one entry a year (the first
+    the source lists). A malformed entry is dropped, never the record: the
+    counts only feed a chart. None when the source states no list."""
+    items = record.get("counts_by_year")
+    if not isinstance(items, list):
+        return None
+    counts: dict[int, YearCitations] = {}
+    for item in items:
+        if not isinstance(item, dict):
+            continue
+        year, cited = item.get("year"), item.get("cited_by_count")
+        if _is_count(year, SMALLINT_MAX) and year > 0 and _is_count(cited, INT_MAX):
+            counts.setdefault(year, YearCitations(year=year, cited_by_count=cited))
+    return tuple(sorted(counts.values(), key=lambda entry: -entry.year))
+
+
 def normalize_work(raw: Any) -> WorkRecord:
     record = read_record(raw)
     openalex_id = read_own_id(record, "W")
@@ -304,6 +329,7 @@ def normalize_work(raw: Any) -> WorkRecord:
             primary, "pdf_url", "primary_location.pdf_url", max_length=1000
         ),
         cited_by_count=read_integer(record, "cited_by_count", "cited_by_count") or 0,
+        counts_by_year=_counts_by_year(record),
         is_retracted=read_boolean(record, "is_retracted", "is_retracted"),
         author_count=len(authorships),
         authorships=tuple(

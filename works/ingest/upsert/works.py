@@ -17,6 +17,7 @@ work also gets its ``title_key`` (``works.text.title_key``).
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Sequence
 from dataclasses import replace
@@ -118,6 +119,20 @@ def _stated_arxiv_id(record: WorkRecord) -> str | None:
     return record.arxiv_id or arxiv_id_from_doi(record.doi)
 
 
+def _counts_by_year_json(record: WorkRecord) -> str | None:
+    """The JSON the ``counts_by_year`` column holds, or None when the source
+    does not state the counts (then the stored ones stay)."""
+    if record.counts_by_year is None:
+        return None
+    return json.dumps(
+        [
+            {"year": entry.year, "cited_by_count": entry.cited_by_count}
+            for entry in record.counts_by_year
+        ],
+        separators=(",", ":"),
+    )
+
+
 def _stage(
     cursor, staged: list[WorkRecord | None], records: Sequence[WorkRecord]
 ) -> None:
@@ -133,6 +148,7 @@ def _stage(
             ("source_openalex_id", "text"),
             ("title_key", column_type(Work, "title_key")),
             ("stated_arxiv_id", column_type(Work, "related_arxiv_id")),
+            ("counts_by_year", column_type(Work, "counts_by_year")),
             ("work_id", "bigint"),
             ("is_matched_by_openalex_id", "boolean NOT NULL DEFAULT false"),
         ],
@@ -143,10 +159,11 @@ def _stage(
                 record.source_id,
                 title_key(record.title),
                 _stated_arxiv_id(records[index]),
+                _counts_by_year_json(record),
             )
             for index, record in rows
         ),
-        copied=len(_COLUMNS) + 4,
+        copied=len(_COLUMNS) + 5,
         indexes=["seq", "work_id"],
     )
     stage_rows(
@@ -282,13 +299,29 @@ _RELATED_ARXIV_ID_UPDATE = """
 
 def _write(cursor) -> tuple[set[int], set[int]]:
     """Insert or update the staged works; (created ids, updated ids)."""
-    columns = [*_COLUMNS, "source_id", "title_key", "related_arxiv_id"]
+    # Counts a source does not state (NULL) are the stored ones, so the
+    # comparison below sees them unchanged; a new row gets an empty list.
+    cursor.execute(
+        f"""
+        UPDATE {_STAGE} s SET counts_by_year = w.counts_by_year
+        FROM {quoted_table(Work)} w
+        WHERE s.counts_by_year IS NULL AND w.id = s.work_id
+        """
+    )
+    columns = [
+        *_COLUMNS,
+        "source_id",
+        "title_key",
+        "related_arxiv_id",
+        "counts_by_year",
+    ]
     defaults, placeholders, params = default_columns(
         Work, written=[*columns, "created_at", "updated_at"]
     )
     new_values = {c: f"EXCLUDED.{c}" for c in (*_FIELDS, "source_id", "title_key")}
     new_values |= {c: f"COALESCE(EXCLUDED.{c}, t.{c})" for c in _IDENTIFIERS}
     new_values["related_arxiv_id"] = _RELATED_ARXIV_ID_UPDATE
+    new_values["counts_by_year"] = "EXCLUDED.counts_by_year"
     old = ", ".join(f"t.{c}" for c in columns)
     new = ", ".join(new_values[c] for c in columns)
     cursor.execute(
@@ -297,6 +330,7 @@ def _write(cursor) -> tuple[set[int], set[int]]:
             ({", ".join(["id", *columns, "created_at", "updated_at", *defaults])})
         SELECT s.work_id, {", ".join(f"s.{c}" for c in _COLUMNS)}, venue.id,
                s.title_key, {_RELATED_ARXIV_ID_NEW},
+               COALESCE(s.counts_by_year, '[]'::jsonb),
                now(), now() {"".join(f", {p}" for p in placeholders)}
         FROM {_STAGE} s
         LEFT JOIN {quoted_table(Source)} venue

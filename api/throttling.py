@@ -1,0 +1,17 @@
+"""Request rates for anonymous and logged-in clients, counted in the Django
+cache (Redis, shared by every process). The rates are read from settings on
+each request (``API_THROTTLE_ANON``, ``API_THROTTLE_USER``), so an operator's
+environment and a test's override both take effect."""
+
+from django.conf import settings
+from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
+
+
+class AnonThrottle(AnonRateThrottle):
+    def get_rate(self):
+        return settings.API_THROTTLE_ANON
+
+
+class UserThrottle(UserRateThrottle):
+    def get_rate(self):
+        return settings.API_THROTTLE_USER
