@@ -8,8 +8,10 @@ WORKDIR /app
 COPY pyproject.toml README.md ./
 RUN pip install --no-cache-dir -e .
 COPY . .
-# collectstatic needs settings but no real secret.
-RUN SECRET_KEY=collectstatic-only-not-a-real-secret-0123456789 ALLOWED_HOSTS=build python manage.py collectstatic --noinput
+# collectstatic needs settings but no real secret: a throwaway random key, kept
+# in no layer (production refuses short or published keys).
+RUN SECRET_KEY="$(python -c 'import secrets; print(secrets.token_urlsafe(50))')" \
+    ALLOWED_HOSTS=build python manage.py collectstatic --noinput
 
 RUN useradd --create-home bzpeer
 USER bzpeer

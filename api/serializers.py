@@ -10,7 +10,24 @@ from rest_framework import serializers
 from claims.models import Claim
 from collaboration.models import Conversation
 from profiles.models import Researcher, VerificationLevel
+from profiles.templatetags.catalog_tags import http_url
 from profiles.visibility import authorship_links_profile
+
+
+class HttpUrlField(serializers.CharField):
+    """A stored URL as it may be followed: "" when none is stored, the URL
+    when it is http(s), else null (a ``javascript:`` or ``data:`` URL from
+    an import never reaches a client that would link it)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("allow_blank", True)
+        kwargs.setdefault("allow_null", True)
+        super().__init__(**kwargs)
+
+    def to_representation(self, value):
+        if not value:
+            return ""
+        return http_url(value) or None
 
 
 class InstitutionBriefSerializer(serializers.Serializer):
@@ -24,7 +41,7 @@ class InstitutionSerializer(serializers.Serializer):
     display_name = serializers.CharField()
     country_code = serializers.CharField(allow_blank=True)
     type = serializers.CharField(allow_blank=True)
-    homepage_url = serializers.CharField(allow_blank=True)
+    homepage_url = HttpUrlField()
 
 
 class TopicBriefSerializer(serializers.Serializer):
@@ -166,8 +183,8 @@ class WorkSerializer(serializers.Serializer):
 
 class WorkDetailSerializer(WorkSerializer):
     abstract = serializers.CharField(allow_blank=True)
-    landing_page_url = serializers.CharField(allow_blank=True)
-    pdf_url = serializers.CharField(allow_blank=True)
+    landing_page_url = HttpUrlField()
+    pdf_url = HttpUrlField()
     language = serializers.CharField(allow_blank=True)
     topics = TopicBriefSerializer(source="api_topics", many=True)
 

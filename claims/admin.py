@@ -18,6 +18,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
 from profiles.selectors import researcher_search
+from profiles.templatetags.catalog_tags import http_url
 
 from .models import Claim, ClaimEvent
 from .selectors import claim_conflicts, claim_evidence_found, claims_with_evidence
@@ -199,11 +200,16 @@ class ClaimAdmin(admin.ModelAdmin):
     def homepage_link(self, claim: Claim) -> str:
         if not claim.homepage_url:
             return "—"
-        # Validated http(s) at submission; rel keeps the admin's window safe.
+        # Validated http(s) at submission, checked again here (a row written
+        # another way must not put a javascript: URL in the moderator's
+        # page): anything else is shown as text. rel keeps the window safe.
+        homepage = http_url(claim.homepage_url)
+        if not homepage:
+            return claim.homepage_url
         return format_html(
             '<a href="{}" rel="noopener noreferrer nofollow">{}</a>',
-            claim.homepage_url,
-            claim.homepage_url,
+            homepage,
+            homepage,
         )
 
     @admin.display(description="The record")

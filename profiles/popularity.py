@@ -14,11 +14,21 @@ before it writes, so no view is ever added twice; a failed ``UPDATE`` gives
 the counters back. Only a flush process killed between the rename and the
 commit loses those minutes of views (the renamed hash expires), which a
 popularity signal can afford.
+
+Only real readers are counted, so nobody can push a profile up the refresh
+queue by reloading it: a page view counts when it is a GET (never HEAD), its
+User-Agent is not an obvious robot (``BOT_USER_AGENT``), and the visitor has
+not been counted for that researcher in the last ``VISITOR_PERIOD_SECONDS``.
+A visitor is a hash of the client address (``REMOTE_ADDR``) and User-Agent;
+its "seen" key is set with ``SET NX EX`` and the counter raised in the same
+server-side script, so concurrent hits of one visitor count once.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import re
 import uuid
 
 import redis
@@ -32,6 +42,25 @@ logger = logging.getLogger(__name__)
 VIEWS_KEY = "profiles:researcher-views"
 # A hash taken by a flush that died before deleting it is dropped after this.
 FLUSHING_TTL_SECONDS = 24 * 60 * 60
+SEEN_KEY = "profiles:researcher-seen"
+# A visitor counts once per researcher in this period.
+VISITOR_PERIOD_SECONDS = 6 * 60 * 60
+# Robots that say so: crawlers, command-line and library clients, headless
+# browsers (Playwright's and Puppeteer's "HeadlessChrome" included). An empty
+# User-Agent is not taken for a robot.
+BOT_USER_AGENT = re.compile(
+    r"bot|crawl|spider|slurp|curl|wget|python-requests|python-urllib|httpx"
+    r"|aiohttp|go-http-client|okhttp|java/|libwww|scrapy|headless|phantomjs"
+    r"|lighthouse|facebookexternalhit|preview",
+    re.IGNORECASE,
+)
+# KEYS: the visitor's "seen" key, the counters' hash; ARGV: period, field.
+_COUNT_ONCE = """
+if redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[1]) then
+  return redis.call('HINCRBY', KEYS[2], ARGV[2], 1)
+end
+return 0
+"""
 
 
 def _client() -> redis.Redis:
@@ -43,11 +72,42 @@ def _views_key() -> str:
     return cache.make_key(VIEWS_KEY)
 
 
-def researcher_view_record(*, researcher_id: int) -> None:
+def is_bot(user_agent: str) -> bool:
+    return bool(BOT_USER_AGENT.search(user_agent or ""))
+
+
+def _visitor(request) -> str:
+    address = request.META.get("REMOTE_ADDR", "")
+    agent = request.META.get("HTTP_USER_AGENT", "")
+    return hashlib.sha256(f"{address}\0{agent}".encode()).hexdigest()[:32]
+
+
+def researcher_view_record(*, researcher_id: int, request=None) -> None:
     """Count one view of the researcher ``researcher_id``: one ``HINCRBY``,
-    no database write. A Redis outage loses the view, never the page."""
+    no database write. A Redis outage loses the view, never the page.
+
+    With ``request`` (a page view), count it only when it is a GET from a
+    visitor that is not a robot and was not counted for this researcher in
+    the last ``VISITOR_PERIOD_SECONDS``: one atomic script, one round trip."""
+    if request is not None:
+        if request.method != "GET":
+            return
+        if is_bot(request.META.get("HTTP_USER_AGENT", "")):
+            return
     try:
-        _client().hincrby(_views_key(), str(researcher_id), 1)
+        client = _client()
+        if request is None:
+            client.hincrby(_views_key(), str(researcher_id), 1)
+            return
+        seen = cache.make_key(f"{SEEN_KEY}:{researcher_id}:{_visitor(request)}")
+        client.eval(
+            _COUNT_ONCE,
+            2,
+            seen,
+            _views_key(),
+            VISITOR_PERIOD_SECONDS,
+            str(researcher_id),
+        )
     except redis.RedisError:
         logger.warning("could not count a view of researcher %s", researcher_id)
 

@@ -110,7 +110,9 @@ def researcher_detail(request, openalex_id):
     # The profile already counted these very works; don't count them twice.
     paginator.count = profile.works_count
     page = pagination.page_get(paginator=paginator, number=request.GET.get("page"))
-    popularity.researcher_view_record(researcher_id=profile.researcher.pk)
+    popularity.researcher_view_record(
+        researcher_id=profile.researcher.pk, request=request
+    )
     return render(
         request,
         "profiles/researcher_detail.html",

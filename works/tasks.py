@@ -37,13 +37,24 @@ def import_run_task(run_id: int) -> int:
 
     Idempotent: a redelivered message (worker killed) resumes the run from its
     checkpoint; one for a run finished, deleted, or being run by another
-    worker returns quietly."""
+    worker returns quietly.
+
+    Poison messages: each execution counts a delivery on the run (committed
+    before any work, forgotten when the execution returns); a message whose
+    every delivery killed its worker (acks_late with reject-on-worker-lost
+    would redeliver it for ever) fails the run with that reason on its
+    ``IMPORT_MAX_DELIVERIES + 1``-th delivery, and is acked. The sweep's
+    re-enqueue of a run a dead worker left counts on; a resume by an operator
+    of the failed run starts from zero (the count went with the failure)."""
     run = ImportRun.objects.filter(pk=run_id).first()
     if run is None or run.status == ImportRun.Status.SUCCEEDED:
         return run_id
     try:
         run = run_execute(
-            run, progress=False, time_budget=settings.IMPORT_TASK_TIME_BUDGET
+            run,
+            progress=False,
+            time_budget=settings.IMPORT_TASK_TIME_BUDGET,
+            max_deliveries=settings.IMPORT_MAX_DELIVERIES,
         )
     except ImportRunBusy:
         # A redelivered message while the first delivery still runs: that

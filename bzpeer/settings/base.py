@@ -189,6 +189,16 @@ IMPORT_MAX_ATTEMPTS = env.int("IMPORT_MAX_ATTEMPTS", default=3)
 IMPORT_BACKOFF_SECONDS = env.float("IMPORT_BACKOFF_SECONDS", default=2.0)
 IMPORT_MAX_WAIT_SECONDS = env.float("IMPORT_MAX_WAIT_SECONDS", default=120.0)
 IMPORT_HTTP_TIMEOUT = env.float("IMPORT_HTTP_TIMEOUT", default=30.0)
+# Every outbound request ends by this many seconds in all (connect, headers,
+# body), whatever its per-read timeout; its body may be this many bytes at most.
+HTTP_TOTAL_DEADLINE_SECONDS = env.float("HTTP_TOTAL_DEADLINE_SECONDS", default=120.0)
+HTTP_MAX_RESPONSE_BYTES = env.int("HTTP_MAX_RESPONSE_BYTES", default=50 * 1024 * 1024)
+# A snapshot line longer than this is rejected unread (its record), not loaded.
+SNAPSHOT_MAX_LINE_BYTES = env.int("SNAPSHOT_MAX_LINE_BYTES", default=16 * 1024 * 1024)
+# An import task delivered this many times without finishing (its worker died
+# each time: a record or answer that kills it) fails its run instead of
+# running again (works.tasks).
+IMPORT_MAX_DELIVERIES = env.int("IMPORT_MAX_DELIVERIES", default=3)
 # Seconds an import task (a snapshot slice, a live import) works before it
 # re-enqueues itself from its run's checkpoint: under CELERY_TASK_SOFT_TIME_LIMIT
 # and far under the broker's visibility timeout (works.tasks).

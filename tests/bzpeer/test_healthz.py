@@ -1,4 +1,5 @@
-"""/healthz answers whether the database and Redis respond."""
+"""/healthz answers whether the database and Redis respond: the status to
+anyone, which check failed only to staff and to the machine itself."""
 
 import pytest
 from django.db import connection
@@ -22,7 +23,7 @@ def test_healthz_is_degraded_when_redis_does_not_answer(client, settings):
 
     assert response.status_code == 503
     assert response.json() == {
-        "status": "degraded",
+        "status": "unavailable",
         "database": "ok",
         "redis": "error: ConnectionError",
     }
@@ -41,7 +42,7 @@ def test_healthz_is_degraded_when_the_database_does_not_answer(client, other_ses
 
     assert response.status_code == 503
     assert response.json() == {
-        "status": "degraded",
+        "status": "unavailable",
         "database": "error: OperationalError",
         "redis": "ok",
     }

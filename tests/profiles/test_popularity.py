@@ -1,9 +1,11 @@
 """Profile views are counted in Redis, one HINCRBY a view, and folded into
 ``Researcher.view_count`` by a periodic flush: one UPDATE, nothing counted
-twice, nothing lost when the UPDATE fails."""
+twice, nothing lost when the UPDATE fails. A page view counts only when it is
+a GET from a visitor that is no robot, once per visitor and period."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -138,8 +140,11 @@ def test_the_profile_page_counts_its_views_and_a_404_counts_nothing(client):
     researcher = ResearcherFactory()
     url = reverse("profiles:detail", args=[researcher.openalex_id])
 
-    assert client.get(url).status_code == 200
-    assert client.get(url, {"sort": "citations"}).status_code == 200
+    assert client.get(url, REMOTE_ADDR="203.0.113.1").status_code == 200
+    assert (
+        client.get(url, {"sort": "citations"}, REMOTE_ADDR="203.0.113.2").status_code
+        == 200
+    )
     assert client.get(reverse("profiles:detail", args=["A1"])).status_code == 404
 
     assert popularity.researcher_views_pending() == {researcher.pk: 2}
@@ -153,10 +158,109 @@ def test_a_real_worker_flushes_the_views_the_pages_counted(
 ):
     researcher = ResearcherFactory()
     url = reverse("profiles:detail", args=[researcher.openalex_id])
-    for _ in range(3):
-        assert client.get(url).status_code == 200
+    for visitor in range(3):
+        assert client.get(url, REMOTE_ADDR=f"203.0.113.{visitor}").status_code == 200
 
     assert researcher_views_flush_task.delay().get(timeout=60) == 1
 
     assert view_counts(researcher) == [3]
     assert popularity.researcher_views_pending() == {}
+
+
+BROWSER = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"
+
+
+def test_a_visitor_counts_once_per_period_and_per_researcher(client):
+    first, second = ResearcherFactory.create_batch(2)
+    first_url = reverse("profiles:detail", args=[first.openalex_id])
+    second_url = reverse("profiles:detail", args=[second.openalex_id])
+
+    for _ in range(5):
+        client.get(first_url, REMOTE_ADDR="198.51.100.1", HTTP_USER_AGENT=BROWSER)
+    client.get(second_url, REMOTE_ADDR="198.51.100.1", HTTP_USER_AGENT=BROWSER)
+    # Another address, or another browser at the same address, is another
+    # visitor.
+    client.get(first_url, REMOTE_ADDR="198.51.100.2", HTTP_USER_AGENT=BROWSER)
+    client.get(first_url, REMOTE_ADDR="198.51.100.1", HTTP_USER_AGENT="Safari/605")
+
+    assert popularity.researcher_views_pending() == {first.pk: 3, second.pk: 1}
+    seen = cache._cache.get_client().keys("bzpeer-test:1:profiles:researcher-seen:*")
+    assert len(seen) == 4
+    ttl = cache._cache.get_client().ttl(seen[0])
+    assert 0 < ttl <= popularity.VISITOR_PERIOD_SECONDS
+
+
+def test_a_visitor_counts_again_once_the_period_is_over(client):
+    researcher = ResearcherFactory()
+    url = reverse("profiles:detail", args=[researcher.openalex_id])
+    client.get(url, REMOTE_ADDR="198.51.100.1", HTTP_USER_AGENT=BROWSER)
+    redis_client = cache._cache.get_client()
+    # The period ends: Redis expires the visitor's key.
+    for key in redis_client.keys("*profiles:researcher-seen:*"):
+        redis_client.pexpire(key, 1)
+    time.sleep(0.05)
+
+    client.get(url, REMOTE_ADDR="198.51.100.1", HTTP_USER_AGENT=BROWSER)
+
+    assert popularity.researcher_views_pending() == {researcher.pk: 2}
+
+
+def test_head_requests_are_not_counted(client):
+    researcher = ResearcherFactory()
+    url = reverse("profiles:detail", args=[researcher.openalex_id])
+
+    for visitor in range(3):
+        response = client.head(url, REMOTE_ADDR=f"198.51.100.{visitor}")
+        assert response.status_code == 200
+
+    assert popularity.researcher_views_pending() == {}
+
+
+@pytest.mark.parametrize(
+    "user_agent",
+    [
+        "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)",
+        "Mozilla/5.0 (compatible; bingbot/2.0)",
+        "Mozilla/5.0 (compatible; Yahoo! Slurp)",
+        "Baiduspider/2.0",
+        "SomeCrawler/1.0",
+        "curl/8.5.0",
+        "Wget/1.21.4",
+        "python-requests/2.32.3",
+        # Playwright's and Puppeteer's Chromium say so: our own browser tests
+        # do not count as readers either.
+        "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko)"
+        " HeadlessChrome/131.0.6778.33 Safari/537.36",
+    ],
+)
+def test_robots_are_not_counted(client, user_agent):
+    researcher = ResearcherFactory()
+    url = reverse("profiles:detail", args=[researcher.openalex_id])
+
+    assert client.get(url, HTTP_USER_AGENT=user_agent).status_code == 200
+
+    assert popularity.researcher_views_pending() == {}
+
+
+def test_browsers_are_not_taken_for_robots():
+    assert not popularity.is_bot(BROWSER)
+    assert not popularity.is_bot(
+        "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15"
+        " (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1"
+    )
+    assert not popularity.is_bot("")
+
+
+def test_a_page_view_with_redis_down_is_not_counted_and_the_page_renders(
+    client, settings
+):
+    researcher = ResearcherFactory()
+    url = reverse("profiles:detail", args=[researcher.openalex_id])
+    settings.CACHES = {
+        "default": {
+            **settings.CACHES["default"],
+            "LOCATION": "redis://127.0.0.1:1/0",  # nothing listens on port 1
+        }
+    }
+
+    assert client.get(url, HTTP_USER_AGENT=BROWSER).status_code == 200

@@ -54,9 +54,12 @@ from works.ingest.runs import (
     PlannerStatistics,
     TimeBudget,
     catalog_write_lock,
+    import_run_delivery_end,
+    import_run_delivery_start,
     import_run_fail,
     import_run_lock,
     import_run_record_batch,
+    where_it_was,
 )
 from works.ingest.upsert import UpsertResult, upsert_records
 from works.models import ImportRun
@@ -299,6 +302,7 @@ def run_execute(
     time_budget: float | None = None,
     sync_trust: bool = False,
     batch_size: int = BATCH_SIZE,
+    max_deliveries: int | None = None,
 ) -> ImportRun:
     """Run ``run`` from its checkpoint (from the start when it has none) and
     return it: ``succeeded``, ``failed`` with the reason (what was committed
@@ -306,6 +310,12 @@ def run_execute(
     next call resumes it). A run already succeeded is returned as it is.
     ``sync_trust`` has the after-run handlers work in this process instead of
     enqueuing; ``progress`` draws a bar when stderr is a terminal.
+
+    With ``max_deliveries`` (the import task's), each call is counted as a
+    delivery of the run's task, committed before any work and forgotten when
+    the call returns: the count only grows while the workers that started it
+    die (an enormous record, an endless answer). Past ``max_deliveries`` the
+    run fails with that reason instead of running again.
 
     Raises ``ImportRunBusy`` when another process runs it, and ``ValueError``
     for a source no importer reads."""
@@ -316,69 +326,111 @@ def run_execute(
         run.refresh_from_db()
         if run.status == ImportRun.Status.SUCCEEDED:
             return run
-        ImportRun.objects.filter(pk=run.pk).update(
-            status=ImportRun.Status.RUNNING,
-            error="",
-            finished_at=None,
-            # The first start stays: rows written before an interruption
-            # belong to the run (trust refresh and version grouping).
-            started_at=run.started_at or Now(),
-        )
-        run.refresh_from_db()
-        bar = tqdm(
-            total=run.progress_total,
-            initial=run.progress_done,
-            unit=" pages",
-            disable=not (progress and sys.stderr.isatty()),
-            desc=f"{run.source} #{run.pk}",
-        )
-        context = ImportContext(
-            run=run,
-            caller=caller_for(run.source),
-            bar=bar,
-            budget=TimeBudget(time_budget),
-            batch_size=batch_size,
-        )
-        try:
-            if not run.checkpoint.get(IMPORTED):
-                importer(context)
-                run.checkpoint[IMPORTED] = True
-                run.save(update_fields=["checkpoint", "calls"])
-            # Inside the lock and before the run counts as succeeded: an
-            # after-run step that fails leaves the run failed, and resuming
-            # it runs the step again.
-            _after_run(context, sync_trust=sync_trust)
-        except (StopSlice, SoftTimeLimitExceeded):
-            # The page in flight rolled back; the checkpoint is after the
-            # last committed one, where the next slice starts.
-            _save_progress_notes(run)
-            return run
-        except SourceError as exc:
-            logger.error("import run %s failed: %s", run.pk, exc.reason)
-            _fail(context, exc.reason, sync_trust=sync_trust)
-            return run
-        except Exception as exc:
-            logger.exception("import run %s failed", run.pk)
-            _fail(context, f"{type(exc).__name__}: {exc}", sync_trust=sync_trust)
-            return run
-        except BaseException:
-            # Interrupted (Ctrl-C, worker shutdown): record it, then stop.
-            _save_progress_notes(run)
-            import_run_fail(run, "interrupted")
-            raise
-        finally:
-            bar.close()
-        # The run's checkpoint ends as its importer left it.
-        run.checkpoint.pop(IMPORTED, None)
-        ImportRun.objects.filter(pk=run.pk).update(
-            status=ImportRun.Status.SUCCEEDED,
-            finished_at=Now(),
-            calls=run.calls,
-            checkpoint=run.checkpoint,
-        )
-        run.refresh_from_db()
-    site_sample_data_forget()
+        if max_deliveries is not None:
+            deliveries = import_run_delivery_start(run)
+            if deliveries > max_deliveries:
+                reason = (
+                    f"delivered {deliveries} times without finishing: a record "
+                    "or answer may kill the worker (last "
+                    f"{where_it_was(run.checkpoint)}); resume the run once that "
+                    "is dealt with"
+                )
+                logger.error("import run %s failed: %s", run.pk, reason)
+                import_run_delivery_end(run)
+                import_run_fail(run, reason)
+                return run
+        arguments = {
+            "progress": progress,
+            "time_budget": time_budget,
+            "sync_trust": sync_trust,
+            "batch_size": batch_size,
+        }
+        if max_deliveries is None:
+            succeeded = _execute(run, importer, **arguments)
+        else:
+            try:
+                succeeded = _execute(run, importer, **arguments)
+            finally:
+                # This delivery returned: its worker lived through the slice.
+                import_run_delivery_end(run)
+    if succeeded:
+        site_sample_data_forget()
     return run
+
+
+def _execute(
+    run: ImportRun,
+    importer: Callable[[ImportContext], None],
+    *,
+    progress: bool,
+    time_budget: float | None,
+    sync_trust: bool,
+    batch_size: int,
+) -> bool:
+    """``run_execute``'s work under the run's lock; True once the run
+    succeeded."""
+    ImportRun.objects.filter(pk=run.pk).update(
+        status=ImportRun.Status.RUNNING,
+        error="",
+        finished_at=None,
+        # The first start stays: rows written before an interruption
+        # belong to the run (trust refresh and version grouping).
+        started_at=run.started_at or Now(),
+    )
+    run.refresh_from_db()
+    bar = tqdm(
+        total=run.progress_total,
+        initial=run.progress_done,
+        unit=" pages",
+        disable=not (progress and sys.stderr.isatty()),
+        desc=f"{run.source} #{run.pk}",
+    )
+    context = ImportContext(
+        run=run,
+        caller=caller_for(run.source),
+        bar=bar,
+        budget=TimeBudget(time_budget),
+        batch_size=batch_size,
+    )
+    try:
+        if not run.checkpoint.get(IMPORTED):
+            importer(context)
+            run.checkpoint[IMPORTED] = True
+            run.save(update_fields=["checkpoint", "calls"])
+        # Inside the lock and before the run counts as succeeded: an
+        # after-run step that fails leaves the run failed, and resuming
+        # it runs the step again.
+        _after_run(context, sync_trust=sync_trust)
+    except (StopSlice, SoftTimeLimitExceeded):
+        # The page in flight rolled back; the checkpoint is after the
+        # last committed one, where the next slice starts.
+        _save_progress_notes(run)
+        return False
+    except SourceError as exc:
+        logger.error("import run %s failed: %s", run.pk, exc.reason)
+        _fail(context, exc.reason, sync_trust=sync_trust)
+        return False
+    except Exception as exc:
+        logger.exception("import run %s failed", run.pk)
+        _fail(context, f"{type(exc).__name__}: {exc}", sync_trust=sync_trust)
+        return False
+    except BaseException:
+        # Interrupted (Ctrl-C, worker shutdown): record it, then stop.
+        _save_progress_notes(run)
+        import_run_fail(run, "interrupted")
+        raise
+    finally:
+        bar.close()
+    # The run's checkpoint ends as its importer left it.
+    run.checkpoint.pop(IMPORTED, None)
+    ImportRun.objects.filter(pk=run.pk).update(
+        status=ImportRun.Status.SUCCEEDED,
+        finished_at=Now(),
+        calls=run.calls,
+        checkpoint=run.checkpoint,
+    )
+    run.refresh_from_db()
+    return True
 
 
 def _group_versions(context: ImportContext) -> None:

@@ -10,6 +10,13 @@ tries in all. A ``Retry-After`` longer than ``IMPORT_MAX_WAIT_SECONDS`` ends
 the call at once: the run fails with the wait in its reason, to be resumed.
 What it cannot get raises a ``SourceError`` whose message an operator can act
 on.
+
+Every request is made through ``http_request`` (or a ``BoundedSession``): its
+body is streamed and capped at ``HTTP_MAX_RESPONSE_BYTES`` (past it the call
+fails with ``ResponseTooLarge``, not retried), and the whole request, body
+included, must end within ``HTTP_TOTAL_DEADLINE_SECONDS`` besides the per-read
+timeout (past it ``DeadlineExceeded``, a timeout, retried as one): a source
+dripping a byte a second, or sending without end, cannot hold a worker.
 """
 
 from __future__ import annotations
@@ -23,6 +30,7 @@ from typing import TypeVar
 
 import redis
 import requests
+import urllib3.exceptions
 from django.conf import settings
 
 logger = logging.getLogger(__name__)
@@ -52,6 +60,116 @@ class SourceRefused(SourceError):
 class SourceMalformed(SourceError):
     """The source answered with something that is not what it documents (a
     page that is not JSON, a truncated Atom feed, an XML entity bomb)."""
+
+
+class ResponseTooLarge(SourceMalformed):
+    """The answer's body is longer than ``HTTP_MAX_RESPONSE_BYTES``."""
+
+
+class DeadlineExceeded(requests.Timeout):
+    """The request, body included, took longer than
+    ``HTTP_TOTAL_DEADLINE_SECONDS`` in all."""
+
+
+# Bytes read from the socket at most per read (a read returns what came).
+_CHUNK = 64 * 1024
+
+
+def _read_bounded(response: requests.Response, *, started: float) -> None:
+    """Read ``response``'s body (streamed) into it, within the size cap and
+    the total deadline; close it and raise otherwise."""
+    cap = settings.HTTP_MAX_RESPONSE_BYTES
+    deadline = settings.HTTP_TOTAL_DEADLINE_SECONDS
+    url = response.url
+    declared = response.headers.get("Content-Length", "").strip()
+    if declared.isdigit() and int(declared) > cap:
+        raise ResponseTooLarge(
+            f"the answer to {url} declares {declared} bytes, more than the "
+            f"{cap} allowed (HTTP_MAX_RESPONSE_BYTES)"
+        )
+    chunks: list[bytes] = []
+    size = 0
+    raw = response.raw
+    while True:
+        if time.monotonic() - started > deadline:
+            raise DeadlineExceeded(
+                f"{url} did not answer in full within {deadline:g} s "
+                f"(HTTP_TOTAL_DEADLINE_SECONDS; {size} bytes read)"
+            )
+        try:
+            # read1 returns what has arrived (b"" only at the end), so the
+            # deadline is checked at every byte a slow source sends.
+            chunk = raw.read1(_CHUNK, decode_content=True)
+        except urllib3.exceptions.ReadTimeoutError as exc:
+            raise requests.ReadTimeout(str(exc)) from exc
+        except urllib3.exceptions.DecodeError as exc:
+            raise requests.exceptions.ContentDecodingError(str(exc)) from exc
+        except (urllib3.exceptions.HTTPError, OSError) as exc:
+            raise requests.ConnectionError(f"{type(exc).__name__}: {exc}") from exc
+        if not chunk:
+            break
+        size += len(chunk)
+        if size > cap:
+            raise ResponseTooLarge(
+                f"the answer to {url} is longer than the {cap} bytes allowed "
+                "(HTTP_MAX_RESPONSE_BYTES)"
+            )
+        chunks.append(chunk)
+    response._content = b"".join(chunks)
+    response._content_consumed = True
+
+
+def http_request(
+    method: str,
+    url: str,
+    *,
+    session: requests.Session | None = None,
+    **kwargs: object,
+) -> requests.Response:
+    """``requests.request`` (or ``session.request``) with the one policy of
+    outbound requests: a per-read ``timeout`` (``IMPORT_HTTP_TIMEOUT`` unless
+    given), a body of at most ``HTTP_MAX_RESPONSE_BYTES`` and a total
+    deadline of ``HTTP_TOTAL_DEADLINE_SECONDS``. The response comes with its
+    body read (``content``, ``text``, ``json()`` work as usual); raises
+    ``ResponseTooLarge`` or ``DeadlineExceeded`` past a limit."""
+    started = time.monotonic()
+    kwargs["stream"] = True
+    timeout = kwargs.pop("timeout", None) or settings.IMPORT_HTTP_TIMEOUT
+    if session is None:
+        response = requests.request(
+            method,
+            url,
+            timeout=timeout,
+            **kwargs,  # type: ignore[arg-type]
+        )
+    else:
+        response = requests.Session.request(
+            session,
+            method,
+            url,
+            timeout=timeout,
+            **kwargs,  # type: ignore[arg-type]
+        )
+    try:
+        _read_bounded(response, started=started)
+    finally:
+        response.close()
+    return response
+
+
+def http_get(url: str, **kwargs: object) -> requests.Response:
+    """A GET through ``http_request``."""
+    return http_request("GET", url, **kwargs)
+
+
+class BoundedSession(requests.Session):
+    """A session whose every request follows ``http_request``'s policy (for
+    a library that takes a session, e.g. pyalex)."""
+
+    def request(self, method, url, *args, **kwargs):  # type: ignore[override]
+        if args:
+            raise TypeError("BoundedSession.request takes keyword arguments only")
+        return http_request(method, url, session=self, **kwargs)
 
 
 # Atomically books the next free slot of a source: the slot is the later of

@@ -11,7 +11,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from django.db import DatabaseError, connection
+from django.db import DatabaseError, connection, transaction
 from django.db.models.functions import Now
 
 from bzpeer.db import AdvisoryLock, advisory_xact_lock
@@ -115,6 +115,61 @@ def import_run_fail(run: ImportRun, error: str) -> None:
         run.refresh_from_db()
     except DatabaseError:
         logger.exception("could not record the failure of import run %s", run.pk)
+
+
+# The checkpoint key counting the deliveries of a run's import task that have
+# not returned (each worker that started it died): see ``works.tasks``.
+DELIVERIES = "deliveries"
+
+
+def import_run_delivery_start(run: ImportRun) -> int:
+    """Count one more delivery of ``run``'s import task, committed at once in
+    its own transaction (before any work, so a worker killed by what it then
+    reads has counted it), and return the count; the in-memory run's
+    checkpoint gets it too, so its page saves keep it."""
+    table = ImportRun._meta.db_table
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET checkpoint = jsonb_set("  # noqa: S608
+            "COALESCE(checkpoint, '{}'::jsonb), %s, to_jsonb(COALESCE("
+            "(checkpoint ->> %s)::int, 0) + 1)) WHERE id = %s "
+            "RETURNING (checkpoint ->> %s)::int",
+            [[DELIVERIES], DELIVERIES, run.pk, DELIVERIES],
+        )
+        row = cursor.fetchone()
+    count = row[0] if row else 1
+    run.checkpoint[DELIVERIES] = count
+    return count
+
+
+def import_run_delivery_end(run: ImportRun) -> None:
+    """Forget ``run``'s delivery count: the delivery returned (its slice ended,
+    the run finished or failed), so its worker survived what it read."""
+    run.checkpoint.pop(DELIVERIES, None)
+    table = ImportRun._meta.db_table
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {table} SET checkpoint = checkpoint - %s "  # noqa: S608
+                "WHERE id = %s",
+                [DELIVERIES, run.pk],
+            )
+    except DatabaseError:
+        logger.warning(
+            "could not reset the deliveries of import run %s", run.pk, exc_info=True
+        )
+
+
+def where_it_was(checkpoint: dict[str, Any]) -> str:
+    """Where a run's checkpoint says it was (the last page or file), for a
+    failure's reason."""
+    items = [
+        f"{key}={value}"
+        for key, value in checkpoint.items()
+        if key not in (DELIVERIES, "warnings") and not isinstance(value, dict | list)
+    ]
+    text = ", ".join(items) or "before its first page"
+    return text if len(text) <= 300 else text[:299] + "…"
 
 
 class TimeBudget:

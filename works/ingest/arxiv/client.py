@@ -31,12 +31,16 @@ from typing import Protocol, TypeVar
 from xml.etree.ElementTree import Element
 
 import defusedxml.ElementTree as DefusedElementTree
-import requests
 from defusedxml import DTDForbidden
 from django.conf import settings
 
 from works.ingest.fields import parse_date
-from works.ingest.http import RETRY_STATUSES, SourceMalformed, SourceRefused
+from works.ingest.http import (
+    RETRY_STATUSES,
+    SourceMalformed,
+    SourceRefused,
+    http_get,
+)
 from works.ingest.identifiers import arxiv_id_from_url, normalize_doi
 from works.ingest.records import (
     AuthorshipRecord,
@@ -171,7 +175,8 @@ def arxiv_fetch(
     timeout = settings.IMPORT_HTTP_TIMEOUT
 
     def request() -> bytes:
-        response = requests.get(
+        # Bounded: a body cap and a total deadline (works.ingest.http).
+        response = http_get(
             url, params=params, timeout=timeout, headers={"User-Agent": USER_AGENT}
         )
         if response.status_code >= 400 and response.status_code not in RETRY_STATUSES:

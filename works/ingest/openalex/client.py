@@ -30,7 +30,7 @@ import requests
 from django.conf import settings
 from pyalex.api import BaseOpenAlex, QueryError
 
-from works.ingest.http import SourceMalformed, SourceRefused
+from works.ingest.http import BoundedSession, SourceMalformed, SourceRefused
 from works.ingest.identifiers import normalize_orcid, short_openalex_id
 
 NO_API_KEY_WARNING = (
@@ -176,7 +176,7 @@ class Page:
     count: int | None
 
 
-class _TimeoutSession(requests.Session):
+class _TimeoutSession(BoundedSession):
     """pyalex sends its requests without a timeout, and a stalled connection
     would hold the run (and its lock) forever; this session adds one, and
     keeps the last response for telling an error page from a malformed one."""

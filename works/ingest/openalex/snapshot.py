@@ -24,6 +24,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
+from django.conf import settings
+
 from works.ingest.openalex.normalize import NORMALIZERS
 from works.ingest.records import (
     ENTITIES,
@@ -223,10 +225,57 @@ def _open(path: Path) -> IO[bytes]:
     return gzip.open(path, "rb") if magic == _GZIP_MAGIC else path.open("rb")
 
 
+# Read from a line past the cap and skipped, this much at a time.
+_SKIP_CHUNK = 1 << 20
+
+
+class LineTooLong:
+    """Stands for a line longer than ``SNAPSHOT_MAX_LINE_BYTES`` (never held
+    in memory whole): its length and its first bytes, for the rejection."""
+
+    def __init__(self, length: int, head: bytes):
+        self.length = length
+        self.head = head
+
+    @property
+    def reason(self) -> str:
+        return (
+            f"line of {self.length} bytes is longer than the "
+            f"{settings.SNAPSHOT_MAX_LINE_BYTES} bytes allowed "
+            "(SNAPSHOT_MAX_LINE_BYTES)"
+        )
+
+
+def _lines(stream: IO[bytes]) -> Iterator[bytes | LineTooLong]:
+    """The stream's lines, each read with a bounded ``readline``: a line
+    longer than ``SNAPSHOT_MAX_LINE_BYTES`` (newline excluded) comes as a
+    ``LineTooLong``, read past in chunks up to its newline, so one enormous
+    line cannot exhaust a worker's memory."""
+    limit = max(1, settings.SNAPSHOT_MAX_LINE_BYTES)
+    while True:
+        line = stream.readline(limit + 1)
+        if not line:
+            return
+        if line.endswith(b"\n") or len(line) <= limit:
+            yield line
+            continue
+        head, length = line[:200], len(line)
+        while not line.endswith(b"\n"):
+            line = stream.readline(_SKIP_CHUNK)
+            if not line:
+                break
+            length += len(line)
+        yield LineTooLong(length - (1 if line.endswith(b"\n") else 0), head)
+
+
 def count_records(part: PartFile) -> int:
     """Non-blank lines of a part file (used when no manifest counts them)."""
     with _open(part.path) as stream:
-        return sum(1 for line in stream if line.strip())
+        return sum(
+            1
+            for line in _lines(stream)
+            if isinstance(line, LineTooLong) or line.strip()
+        )
 
 
 def normalize_line(entity: str, line: bytes) -> Record:
@@ -250,24 +299,30 @@ def read_batches(
 ) -> Iterator[Batch]:
     """The file's non-blank lines, ``batch_size`` at a time, each parsed or
     rejected; lines up to ``skip_lines`` (a resumed file's committed part)
-    are read past. Yields a last, possibly empty batch so the caller always
-    learns where the file ended."""
+    are read past. A line longer than ``SNAPSHOT_MAX_LINE_BYTES`` is
+    rejected with its length, unread. Yields a last, possibly empty batch so
+    the caller always learns where the file ended."""
     batch = Batch(part=part, last_line=skip_lines)
     with _open(part.path) as stream:
-        for number, line in enumerate(stream, start=1):
+        for number, line in enumerate(_lines(stream), start=1):
             if number <= skip_lines:
                 continue
             batch.last_line = number
-            if not line.strip():
+            if isinstance(line, LineTooLong):
+                batch.rejected.append(
+                    (number, line.reason, rejection_excerpt(line.head))
+                )
+            elif not line.strip():
                 continue
-            try:
-                record = normalize_line(part.entity, line)
-            except RecordRejected as exc:
-                batch.rejected.append((number, exc.reason, rejection_excerpt(line)))
             else:
-                batch.records.append(record)
-                batch.line_numbers.append(number)
-                batch.excerpts.append(rejection_excerpt(line))
+                try:
+                    record = normalize_line(part.entity, line)
+                except RecordRejected as exc:
+                    batch.rejected.append((number, exc.reason, rejection_excerpt(line)))
+                else:
+                    batch.records.append(record)
+                    batch.line_numbers.append(number)
+                    batch.excerpts.append(rejection_excerpt(line))
             if batch.size >= batch_size:
                 yield batch
                 batch = Batch(part=part, last_line=number)
