@@ -233,6 +233,38 @@ def _recipient_only(conversation: Conversation, user) -> None:
         raise CollaborationRefused("Only the person invited can answer.")
 
 
+def _decide(
+    conversation: Conversation, user, *, state: str, refused_after: str
+) -> tuple[Conversation, bool]:
+    """The recipient's answer to an invitation, inside ``atomic()``: the
+    conversation locked and moved to ``state`` with the decision's time as
+    its activity (read for the recipient, out of the initiator's archive).
+    Returns it and whether it changed (False: already in ``state``); refuses
+    anyone but the recipient, and the other answer (``refused_after``)."""
+    conversation = _locked(conversation, user)
+    _recipient_only(conversation, user)
+    if conversation.state == state:
+        return conversation, False
+    if conversation.state != Conversation.State.PENDING:
+        raise CollaborationRefused(refused_after)
+    now = timezone.now()
+    conversation.state = state
+    conversation.decided_at = now
+    conversation.last_message_at = now
+    conversation.recipient_read_at = now
+    conversation.initiator_archived = False
+    conversation.save(
+        update_fields=[
+            "state",
+            "decided_at",
+            "last_message_at",
+            "recipient_read_at",
+            "initiator_archived",
+        ]
+    )
+    return conversation, True
+
+
 def conversation_accept(*, conversation: Conversation, user) -> Conversation:
     """The recipient accepts the invitation: both may write, links in the
     messages become clickable, and the initiator sees new activity (and is
@@ -240,28 +272,14 @@ def conversation_accept(*, conversation: Conversation, user) -> Conversation:
     accepted conversation changes nothing. Refused for the initiator or
     anyone else, and on a declined conversation."""
     with transaction.atomic():
-        conversation = _locked(conversation, user)
-        _recipient_only(conversation, user)
-        if conversation.state == Conversation.State.ACCEPTED:
-            return conversation
-        if conversation.state == Conversation.State.DECLINED:
-            raise CollaborationRefused("You declined this invitation already.")
-        now = timezone.now()
-        conversation.state = Conversation.State.ACCEPTED
-        conversation.decided_at = now
-        conversation.last_message_at = now
-        conversation.recipient_read_at = now
-        conversation.initiator_archived = False
-        conversation.save(
-            update_fields=[
-                "state",
-                "decided_at",
-                "last_message_at",
-                "recipient_read_at",
-                "initiator_archived",
-            ]
+        conversation, changed = _decide(
+            conversation,
+            user,
+            state=Conversation.State.ACCEPTED,
+            refused_after="You declined this invitation already.",
         )
-        _after_commit(acceptance_notify, conversation.pk)
+        if changed:
+            _after_commit(acceptance_notify, conversation.pk)
     return conversation
 
 
@@ -277,32 +295,24 @@ def conversation_decline(
         message, what="your message", limit=BODY_MAX_LENGTH, required=False
     )
     with transaction.atomic():
-        conversation = _locked(conversation, user)
-        _recipient_only(conversation, user)
-        if conversation.state == Conversation.State.DECLINED:
-            return conversation
-        if conversation.state == Conversation.State.ACCEPTED:
-            raise CollaborationRefused("You accepted this invitation already.")
-        now = timezone.now()
-        conversation.state = Conversation.State.DECLINED
-        conversation.decided_at = now
-        conversation.last_message_at = now
-        conversation.recipient_read_at = now
-        conversation.initiator_archived = False
-        conversation.save(
-            update_fields=[
-                "state",
-                "decided_at",
-                "last_message_at",
-                "recipient_read_at",
-                "initiator_archived",
-            ]
+        conversation, changed = _decide(
+            conversation,
+            user,
+            state=Conversation.State.DECLINED,
+            refused_after="You accepted this invitation already.",
         )
-        if message and not user_has_blocked(
-            blocker_id=conversation.initiator_id, blocked_id=user.pk
+        if (
+            changed
+            and message
+            and not user_has_blocked(
+                blocker_id=conversation.initiator_id, blocked_id=user.pk
+            )
         ):
             sent = Message.objects.create(
-                conversation=conversation, sender=user, body=message, created_at=now
+                conversation=conversation,
+                sender=user,
+                body=message,
+                created_at=conversation.decided_at,
             )
             _after_commit(message_notify, sent.pk)
     return conversation

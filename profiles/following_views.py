@@ -17,7 +17,7 @@ from django.views.decorators.http import (
 )
 
 from . import digest, following, pagination, selectors
-from .models import Follow, Researcher
+from .models import Researcher
 
 FOLLOWING_PER_PAGE = 30
 FEED_PER_PAGE = 20
@@ -32,7 +32,9 @@ def _follow_answer(request, researcher: Researcher, *, is_following: bool):
         return JsonResponse(
             {
                 "following": is_following,
-                "followers": Follow.objects.filter(researcher=researcher).count(),
+                "followers": selectors.researcher_followers_count(
+                    researcher=researcher
+                ),
                 "action": reverse(
                     "profiles:unfollow" if is_following else "profiles:follow",
                     args=[researcher.openalex_id],
@@ -104,7 +106,9 @@ def feed(request):
         {
             "page": page,
             "feed_days": selectors.FEED_DAYS,
-            "follows_anyone": Follow.objects.filter(user=request.user).exists(),
+            "follows_anyone": selectors.researchers_followed(
+                user=request.user
+            ).exists(),
             "digest": digest.follow_digest_get(user=request.user),
         },
     )

@@ -728,6 +728,12 @@ def researcher_is_followed_by(*, researcher: Researcher, user) -> bool:
     )
 
 
+def researcher_followers_count(*, researcher: Researcher) -> int:
+    """How many accounts follow ``researcher`` now (what the profile's
+    Actions section shows). One query."""
+    return Follow.objects.filter(researcher=researcher).count()
+
+
 def researchers_followed(*, user) -> QuerySet[Follow]:
     """Whom ``user`` follows, most recent first, hidden profiles left out
     (``profiles.visibility``): the follows with their researcher and its

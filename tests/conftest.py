@@ -19,6 +19,7 @@ from tests.helpers.celery_worker import (
 )
 from tests.helpers.mail import MailDirectory
 from tests.helpers.paths import ARTIFACTS
+from tests.helpers.redis_server import redis_server
 
 
 @pytest.fixture(autouse=True)
@@ -109,3 +110,11 @@ def enqueued():
 @pytest.fixture
 def moderator():
     return UserFactory(username="moderator", is_staff=True)
+
+
+@pytest.fixture
+def own_redis(tmp_path):
+    """A redis-server of the test's own on a spare port, as (process, URL);
+    the test stops it when it likes, the fixture at the end."""
+    with redis_server(tmp_path) as started:
+        yield started

@@ -4,11 +4,6 @@ one pooled connection instead of opening one per hit."""
 
 from __future__ import annotations
 
-import shutil
-import socket
-import subprocess
-import time
-
 import pytest
 import redis
 
@@ -80,39 +75,11 @@ def test_local_requests_see_the_details(client, settings, address):
     assert response.json()["redis"] == "error: ConnectionError"
 
 
-def spare_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture
-def own_redis_url(tmp_path):
-    """A redis-server of the test's own on a spare port (connection counts
-    of the shared one would include every other client)."""
-    if shutil.which("redis-server") is None:
-        pytest.fail("redis-server is missing: make test installs it")
-    port = spare_port()
-    process = subprocess.Popen(
-        ["redis-server", "--bind", "127.0.0.1", "--port", str(port)]
-        + ["--save", "", "--appendonly", "no", "--dir", str(tmp_path)],
-        stdout=subprocess.DEVNULL,
-    )
-    probe = redis.Redis(port=port, socket_timeout=1)
-    deadline = time.monotonic() + 10
-    while True:
-        try:
-            probe.ping()
-            break
-        except redis.ConnectionError:
-            if time.monotonic() > deadline or process.poll() is not None:
-                process.kill()
-                pytest.fail(f"redis-server did not answer on port {port}")
-            time.sleep(0.05)
-    probe.close()
-    yield f"redis://127.0.0.1:{port}/0"
-    process.kill()
-    process.wait()
+def own_redis_url(own_redis):
+    """The URL of a Redis of the test's own (connection counts of the shared
+    one would include every other client)."""
+    return own_redis[1]
 
 
 def connections_received(url: str) -> int:

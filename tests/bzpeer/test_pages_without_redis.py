@@ -4,13 +4,8 @@ the log says what was lost. The Redis stopped is one of the test's own, on a
 spare port, never the machine's."""
 
 import logging
-import shutil
-import socket
-import subprocess
-import time
 
 import pytest
-import redis
 from django.urls import reverse
 
 from profiles import popularity
@@ -26,41 +21,6 @@ from tests.factories import (
 )
 
 pytestmark = pytest.mark.django_db
-
-WAIT_SECONDS = 10
-
-
-def spare_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-@pytest.fixture
-def own_redis(tmp_path):
-    """A redis-server of the test's own on a spare port; the test stops it."""
-    if shutil.which("redis-server") is None:
-        pytest.fail("redis-server is missing: make test installs it")
-    port = spare_port()
-    process = subprocess.Popen(
-        ["redis-server", "--bind", "127.0.0.1", "--port", str(port)]
-        + ["--save", "", "--appendonly", "no", "--dir", str(tmp_path)],
-        stdout=subprocess.DEVNULL,
-    )
-    client = redis.Redis(port=port, socket_timeout=1)
-    deadline = time.monotonic() + WAIT_SECONDS
-    while True:
-        try:
-            client.ping()
-            break
-        except redis.ConnectionError:
-            if time.monotonic() > deadline or process.poll() is not None:
-                process.kill()
-                pytest.fail(f"redis-server did not answer on port {port}")
-            time.sleep(0.05)
-    yield process, f"redis://127.0.0.1:{port}/0"
-    process.kill()
-    process.wait()
 
 
 def test_the_pages_answer_with_the_cache_redis_stopped(

@@ -4,7 +4,6 @@ hashed and compressed static files with far-future cache headers."""
 
 import os
 import re
-import socket
 import subprocess
 import sys
 import time
@@ -14,17 +13,12 @@ import requests
 
 from tests.helpers.celery_worker import worker_database_url
 from tests.helpers.paths import ARTIFACTS, ROOT
+from tests.helpers.redis_server import spare_port
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 WAIT_SECONDS = 30
 GUNICORN = os.path.join(os.path.dirname(sys.executable), "gunicorn")
-
-
-def spare_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.fixture

@@ -4,54 +4,13 @@ Python processes of their own on the test database."""
 from __future__ import annotations
 
 import os
-import shutil
-import socket
 import subprocess
 import sys
-import time
 
 import pytest
-import redis
 
 from tests.helpers.celery_worker import worker_database_url
 from tests.helpers.paths import ROOT
-
-WAIT_SECONDS = 10
-
-
-def spare_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-@pytest.fixture
-def own_redis(tmp_path):
-    """A redis-server of the test's own on a spare port, as (process, URL);
-    the test stops it when it likes, the fixture at the end."""
-    if shutil.which("redis-server") is None:
-        pytest.fail("redis-server is missing: make test installs it")
-    port = spare_port()
-    process = subprocess.Popen(
-        ["redis-server", "--bind", "127.0.0.1", "--port", str(port)]
-        + ["--save", "", "--appendonly", "no", "--daemonize", "no"]
-        + ["--dir", str(tmp_path)],
-        stdout=subprocess.DEVNULL,
-    )
-    client = redis.Redis(port=port, socket_timeout=1)
-    deadline = time.monotonic() + WAIT_SECONDS
-    while True:
-        try:
-            client.ping()
-            break
-        except redis.ConnectionError:
-            if time.monotonic() > deadline or process.poll() is not None:
-                process.kill()
-                pytest.fail(f"redis-server did not answer on port {port}")
-            time.sleep(0.05)
-    yield process, f"redis://127.0.0.1:{port}/0"
-    process.kill()
-    process.wait()
 
 
 @pytest.fixture

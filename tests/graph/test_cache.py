@@ -20,8 +20,9 @@ from graph.params import SliceParams
 from graph.slices import SliceNotFound
 from graph.svg import slice_svg
 from tests.factories import ResearcherFactory, work_with_team
-from tests.graph.conftest import run_python, spare_port
+from tests.graph.conftest import run_python
 from tests.graph.helpers import researcher_network, rid
+from tests.helpers.redis_server import spare_port
 from tests.helpers.snapshot import AUTHORS, author_priem, write_manifest, write_part
 from works.hooks import researcher_merge_handlers
 from works.merges import researcher_merge
