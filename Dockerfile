@@ -5,8 +5,9 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     DJANGO_SETTINGS_MODULE=bzpeer.settings.production
 
 WORKDIR /app
-COPY pyproject.toml README.md ./
-RUN pip install --no-cache-dir -e .
+# Every package from the lock, each checked against its hash (make lock).
+COPY requirements/run.txt requirements/run.txt
+RUN pip install --no-cache-dir --require-hashes -r requirements/run.txt
 COPY . .
 # collectstatic needs settings but no real secret: a throwaway random key, kept
 # in no layer (production refuses short or published keys).

@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 export DJANGO_SETTINGS_MODULE ?= bzpeer.settings.local
 
-.PHONY: run dev test lint format bench services venv install install-test db sample clean
+.PHONY: run dev test lint format bench audit lock services venv install install-test install-bench db sample clean
 
 $(VENV)/bin/activate:
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is needed ($(PYTHON) not found)"; exit 1; }
@@ -15,16 +15,26 @@ $(VENV)/bin/activate:
 
 venv: $(VENV)/bin/activate
 
-$(VENV)/.installed: pyproject.toml | $(VENV)/bin/activate
-	$(PY) -m pip install --quiet -e .
+## Every package, transitive ones included, comes from the lock files with
+## their hashes (requirements/run.txt to serve; dev.txt adds the tests and
+## the tools; bench.txt adds the benchmark's load generator, kept out of the
+## tests' set: it brings brotli, which whitenoise then uses for every
+## collectstatic); `make lock` writes them.
+$(VENV)/.installed: requirements/run.txt | $(VENV)/bin/activate
+	$(PY) -m pip install --quiet --require-hashes -r requirements/run.txt
 	@touch $@
 
-$(VENV)/.installed-test: pyproject.toml | $(VENV)/bin/activate
-	$(PY) -m pip install --quiet -e '.[test]'
+$(VENV)/.installed-test: requirements/dev.txt | $(VENV)/bin/activate
+	$(PY) -m pip install --quiet --require-hashes -r requirements/dev.txt
 	@touch $@ $(VENV)/.installed
+
+$(VENV)/.installed-bench: requirements/bench.txt | $(VENV)/bin/activate
+	$(PY) -m pip install --quiet --require-hashes -r requirements/bench.txt
+	@touch $@ $(VENV)/.installed-test $(VENV)/.installed
 
 install: $(VENV)/.installed
 install-test: $(VENV)/.installed-test
+install-bench: $(VENV)/.installed-bench
 
 ## PostgreSQL and Redis must answer; start them when installed but stopped.
 services:
@@ -63,8 +73,27 @@ test: install-test
 	DJANGO_SETTINGS_MODULE=bzpeer.settings.test $(PY) manage.py makemigrations --check --dry-run
 	DJANGO_SETTINGS_MODULE=bzpeer.settings.test $(PY) -m pytest
 
-bench: install-test services
-	DJANGO_SETTINGS_MODULE=bzpeer.settings.test $(PY) scripts/bench.py
+## Load, workers and pages measured side by side with their floors, written
+## to docs/benchmarks.md; BENCH_SCALE=small for a few minutes' worth.
+BENCH_SCALE ?= full
+bench: install-bench services
+	DJANGO_SETTINGS_MODULE=bzpeer.settings.bench $(PY) scripts/bench.py --scale $(BENCH_SCALE)
+
+## Rewrites the lock files from pyproject.toml's pins (needs PyPI): run it
+## after changing a dependency, and commit the three files together.
+LOCK := $(VENV)/bin/uv pip compile pyproject.toml --quiet --generate-hashes \
+	--python-version 3.11 --python-platform x86_64-unknown-linux-gnu \
+	--index-url https://pypi.org/simple --custom-compile-command "make lock"
+lock: install-test
+	UV_NO_CONFIG=1 $(LOCK) -o requirements/run.txt
+	UV_NO_CONFIG=1 $(LOCK) --extra test --extra tools -o requirements/dev.txt
+	UV_NO_CONFIG=1 $(LOCK) --extra test --extra tools --extra bench -o requirements/bench.txt
+
+## Known vulnerabilities in the locked packages (looks them up online, so it
+## is not part of `make test`: a new advisory must not turn CI red by itself).
+audit: install-test
+	$(VENV)/bin/pip-audit --require-hashes --disable-pip --progress-spinner off --strict \
+		-r requirements/run.txt -r requirements/dev.txt -r requirements/bench.txt
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache test-artifacts .run
