@@ -16,6 +16,7 @@ from django.db.models import Q
 from claims.models import Claim
 from claims.services import ClaimRefused, claim_withdraw
 from collaboration.models import Conversation
+from outbox.services import enqueue
 from profiles.models import Follow, Researcher, ResearcherOwner
 from profiles.services import profile_changes_anonymise, researcher_owner_remove
 from profiles.tasks import researcher_trust_recompute
@@ -54,14 +55,13 @@ def _admin_history_delete(*, user) -> None:
 
 
 def _trust_recompute_after_commit(*, researcher_ids: set[int]) -> None:
-    # The worker must read the committed rows: the account's follows and
-    # rejected claims are gone then, and they are trust inputs.
+    # Through the outbox, in the deletion's transaction: sent after commit,
+    # the worker must read the committed rows (the account's follows and
+    # rejected claims are gone then, and they are trust inputs).
     ids = sorted(researcher_ids)
     for start in range(0, len(ids), TRUST_RECOMPUTE_CHUNK):
         chunk = ids[start : start + TRUST_RECOMPUTE_CHUNK]
-        transaction.on_commit(
-            lambda chunk=chunk: researcher_trust_recompute.delay(chunk)
-        )
+        enqueue(researcher_trust_recompute.name, args=(chunk,))
 
 
 def account_delete(*, user) -> None:

@@ -26,6 +26,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from bzpeer.data_version import data_version_bump_after_commit
+from outbox.services import enqueue
 from profiles.models import (
     ProfileChange,
     Researcher,
@@ -82,9 +83,9 @@ def _event_record(
         evidence_url=evidence_url,
     )
     if claim_event_is_notified(event):
-        # Mail is no reason to fail a decision already committed: a broker
-        # that is away is logged (robust), the decision stands.
-        transaction.on_commit(lambda: claim_event_notify.delay(event.pk), robust=True)
+        # Through the outbox, in the decision's transaction: a broker that is
+        # away delays the mail (logged), never fails or loses it.
+        enqueue(claim_event_notify.name, args=(event.pk,))
     return event
 
 
@@ -104,9 +105,10 @@ def _change_log(
 
 
 def _trust_recompute_after_commit(*, researcher_id: int) -> None:
-    # The worker must read the committed claim and owner rows. Every
+    # Through the outbox, in the decision's transaction: sent after commit,
+    # the worker must read the committed claim and owner rows. Every
     # decision passes here: what pages derive (graph slices) is stale too.
-    transaction.on_commit(lambda: researcher_trust_recompute.delay([researcher_id]))
+    enqueue(researcher_trust_recompute.name, args=([researcher_id],))
     data_version_bump_after_commit()
 
 
@@ -754,5 +756,5 @@ def claims_orcid_changed_demote(run=None, sync: bool = False) -> list[int]:
         if sync:
             researcher_trust_update(researcher_ids=ids)
         else:
-            transaction.on_commit(lambda: researcher_trust_recompute.delay(ids))
+            enqueue(researcher_trust_recompute.name, args=(ids,))
     return demoted

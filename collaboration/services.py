@@ -24,6 +24,7 @@ from django.db.models.functions import Greatest
 from django.template.defaultfilters import pluralize
 from django.utils import timezone
 
+from outbox.services import enqueue
 from profiles.models import Researcher, ResearcherOwner
 from works.models import Work
 
@@ -87,9 +88,9 @@ def _text_clean(text: str, *, what: str, limit: int, required: bool = True) -> s
 
 
 def _after_commit(task, object_id: int) -> None:
-    # Mail is no reason to fail what is committed: a broker that is away is
-    # logged (robust), the message stands.
-    transaction.on_commit(lambda: task.delay(object_id), robust=True)
+    # Through the outbox, in the transaction of what the mail tells of: a
+    # broker that is away delays the mail (logged), never fails or loses it.
+    enqueue(task.name, args=(object_id,))
 
 
 def _recipient_of(researcher: Researcher):

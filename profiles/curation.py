@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from django.db import transaction
 
 from bzpeer.data_version import data_version_bump_after_commit
+from outbox.services import enqueue
 from works.merges import researcher_merge
 from works.models import Authorship, Work
 
@@ -77,8 +78,8 @@ def _owned_and_locked(*, researcher: Researcher, user) -> Researcher:
 
 
 def _trust_recompute_after_commit(*researcher_ids: int) -> None:
-    ids = list(researcher_ids)
-    transaction.on_commit(lambda: researcher_trust_recompute.delay(ids))
+    # Through the outbox: call it in the transaction of the change.
+    enqueue(researcher_trust_recompute.name, args=(list(researcher_ids),))
 
 
 def _clean(name: str, value):

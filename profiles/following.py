@@ -7,6 +7,9 @@ from __future__ import annotations
 
 from django.db import IntegrityError, transaction
 
+from bzpeer.data_version import data_version_bump_after_commit
+from outbox.services import enqueue
+
 from .models import Follow, Researcher, ResearcherOwner
 from .tasks import researcher_trust_recompute
 from .visibility import researcher_visible_to
@@ -16,8 +19,13 @@ class FollowRefused(Exception):
     """A follow that cannot be done; ``str()`` says why, fit to show."""
 
 
-def _trust_recompute_after_commit(researcher_id: int) -> None:
-    transaction.on_commit(lambda: researcher_trust_recompute.delay([researcher_id]))
+def _followers_changed(researcher_id: int) -> None:
+    """In the transaction of the change: the profile's follower count moved
+    (the data version, after commit: pages cached for anonymous visitors
+    show it), and so did the trust's followers signal (recomputed by a
+    worker, through the outbox)."""
+    data_version_bump_after_commit()
+    enqueue(researcher_trust_recompute.name, args=([researcher_id],))
 
 
 def researcher_follow(*, user, researcher: Researcher) -> bool:
@@ -35,10 +43,10 @@ def researcher_follow(*, user, researcher: Researcher) -> bool:
     try:
         with transaction.atomic():
             _, created = Follow.objects.get_or_create(user=user, researcher=researcher)
+            if created:
+                _followers_changed(researcher.pk)
     except IntegrityError:  # a concurrent click made it first
         created = False
-    if created:
-        _trust_recompute_after_commit(researcher.pk)
     return created
 
 
@@ -47,7 +55,8 @@ def researcher_unfollow(*, user, researcher: Researcher) -> bool:
     Trust is recomputed after commit. Idempotent."""
     if not getattr(user, "is_authenticated", False):
         return False
-    deleted, _ = Follow.objects.filter(user=user, researcher=researcher).delete()
-    if deleted:
-        _trust_recompute_after_commit(researcher.pk)
+    with transaction.atomic():
+        deleted, _ = Follow.objects.filter(user=user, researcher=researcher).delete()
+        if deleted:
+            _followers_changed(researcher.pk)
     return bool(deleted)

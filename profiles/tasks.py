@@ -4,8 +4,9 @@ the after-import handler that enqueues the trust recompute."""
 from __future__ import annotations
 
 from celery import shared_task
-from django.db import OperationalError, transaction
+from django.db import OperationalError
 
+from outbox.services import enqueue
 from works.models import ImportRun
 from works.selectors import import_run_touched_researcher_ids
 
@@ -29,8 +30,9 @@ def researcher_trust_recompute(researcher_ids: list[int] | None = None) -> int:
     Idempotent, so a redelivery after a lost worker (``acks_late``) only
     repeats the same writes. Ids that no longer exist are skipped: a task for
     researchers deleted or merged since it was enqueued returns 0 quietly.
-    Enqueue it after the commit that changed the inputs
-    (``transaction.on_commit``), or the worker may read the old rows."""
+    Enqueue it through the outbox (``outbox.services.enqueue``) in the
+    transaction that changed the inputs: it is sent after the commit, or the
+    worker might read the old rows."""
     return researcher_trust_update(researcher_ids=researcher_ids)
 
 
@@ -51,17 +53,15 @@ def import_run_trust_refresh(
     """profiles' after-import handler (``works.hooks``): recompute the trust of
     the researchers ``run`` touched and return how many ids were handed on,
     enqueued as ``researcher_trust_recompute`` tasks of ``chunk_size`` ids each
-    (after the current transaction commits), or with ``sync`` computed in
-    this process. Idempotent: recomputing an unchanged researcher stores the
-    same score."""
+    (through the outbox: sent after the current transaction commits), or
+    with ``sync`` computed in this process. Idempotent: recomputing an
+    unchanged researcher stores the same score."""
     handed_on = 0
     for chunk in import_run_touched_researcher_ids(run=run, chunk_size=chunk_size):
         if sync:
             researcher_trust_update(researcher_ids=chunk)
         else:
-            transaction.on_commit(
-                lambda ids=chunk: researcher_trust_recompute.delay(ids)
-            )
+            enqueue(researcher_trust_recompute.name, args=(chunk,))
         handed_on += len(chunk)
     return handed_on
 

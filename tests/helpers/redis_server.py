@@ -26,13 +26,16 @@ def spare_port() -> int:
 
 
 @contextmanager
-def redis_server(folder: Path) -> Iterator[tuple[subprocess.Popen, str]]:
-    """Start a redis-server (nothing kept on disk) and yield (process, URL)
-    once it answers a PING; the caller may stop it early, it is killed at
-    the end either way."""
+def redis_server(
+    folder: Path, port: int | None = None
+) -> Iterator[tuple[subprocess.Popen, str]]:
+    """Start a redis-server (nothing kept on disk) on ``port`` (a spare one
+    by default; a given one to bring a stopped server back where it was) and
+    yield (process, URL) once it answers a PING; the caller may stop it
+    early, it is killed at the end either way."""
     if shutil.which("redis-server") is None:
         pytest.fail("redis-server is missing: make test installs it")
-    port = spare_port()
+    port = port or spare_port()
     process = subprocess.Popen(
         ["redis-server", "--bind", "127.0.0.1", "--port", str(port)]
         + ["--save", "", "--appendonly", "no", "--daemonize", "no"]

@@ -183,6 +183,7 @@ def test_beat_schedules_the_refresh_the_view_flush_the_sweep_and_the_digest():
         "profiles.researcher_views_flush",
         "works.import_runs_sweep",
         "profiles.follow_digests_send",
+        "outbox.send_pending",
     }
     for entry in scheduler.schedule.values():
         assert entry.task in app.tasks  # a registered task, not a typo
