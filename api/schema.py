@@ -27,6 +27,8 @@ ERRORS = {
     "404": "No such thing, or hidden.",
     "405": "Method not allowed.",
     "429": "Too many requests: wait the seconds `Retry-After` says.",
+    "503": "Briefly unavailable (the database, or the rate limits of a write, "
+    "could not be reached): try again after `Retry-After`.",
 }
 
 

@@ -11,7 +11,6 @@ from django.conf import settings
 from django.http import HttpResponse
 from django.utils.http import content_disposition_header
 from django_filters.rest_framework import DjangoFilterBackend
-from django_ratelimit.core import is_ratelimited
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -25,6 +24,11 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from bzpeer.ratelimits import (
+    Allowance,
+    RateLimitsUnavailable,
+    write_allowance_spend,
+)
 from claims.models import Claim
 from claims.selectors import claim_open_for_viewer
 from claims.services import ClaimRefused, claim_submit, claim_withdraw
@@ -88,14 +92,13 @@ def _public_researcher(openalex_id: str) -> Researcher:
 
 def _rate_spend(request, *, group: str, rates) -> None:
     """Counts this request against the allowances the site's own forms count
-    (django-ratelimit, the same groups and rates): 429 once one is spent."""
-    if any(
-        is_ratelimited(
-            request._request, group=group, key=key, rate=rate, increment=True
-        )
-        for key, rate in rates
-    ):
+    (the same groups and rates): 429 once one is spent, 503 while they
+    cannot be counted (bzpeer.ratelimits: writes fail closed)."""
+    allowance = write_allowance_spend(request._request, group=group, rates=rates)
+    if allowance is Allowance.SPENT:
         raise Throttled()
+    if allowance is Allowance.UNCOUNTED:
+        raise RateLimitsUnavailable()
 
 
 def _works_listed():

@@ -22,3 +22,5 @@ urlpatterns = [
     path("api/", include("api.urls")),
     path("admin/", admin.site.urls),
 ]
+
+handler500 = "bzpeer.middleware.server_error"

@@ -14,8 +14,8 @@ from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
-from django_ratelimit.core import is_ratelimited
 
+from bzpeer.ratelimits import write_refusal
 from profiles.models import Researcher
 from profiles.selectors import researcher_get
 from works.ingest.identifiers import normalize_orcid
@@ -66,10 +66,9 @@ def claim_submit_view(request, openalex_id):
     back to the profile's identity section with what happened."""
     researcher = _researcher_or_404(openalex_id)
     back = _identity(researcher)
-    if _limited(request, group="claims.submit", rates=_claim_rates()):
-        messages.error(
-            request, "You have sent many claims lately: try again in an hour."
-        )
+    refusal = _claim_refusal(request)
+    if refusal:
+        messages.error(request, refusal)
         return redirect(back)
     email = request.POST.get("institution_email", "").strip()[:EMAIL_MAX_LENGTH]
     try:
@@ -121,10 +120,9 @@ def claim_orcid_start_view(request, openalex_id):
             "set up here: claim it with the form.",
         )
         return redirect(back)
-    if _limited(request, group="claims.submit", rates=_claim_rates()):
-        messages.error(
-            request, "You have sent many claims lately: try again in an hour."
-        )
+    refusal = _claim_refusal(request)
+    if refusal:
+        messages.error(request, refusal)
         return redirect(back)
     request.session[ORCID_INTENT] = {"researcher": researcher.pk, "at": time.time()}
     if normalize_orcid(researcher.orcid) in orcid_ids_of_user(user=request.user):
@@ -185,17 +183,17 @@ def claim_dispute_view(request, openalex_id):
     moderators with the user's reason and evidence page."""
     researcher = _researcher_or_404(openalex_id)
     back = _identity(researcher)
-    if _limited(
+    refusal = write_refusal(
         request,
         group="claims.dispute",
         rates=(
             ("user", settings.DISPUTE_RATE_PER_USER),
             ("ip", settings.DISPUTE_RATE_PER_IP),
         ),
-    ):
-        messages.error(
-            request, "You have filed many disputes lately: try again tomorrow."
-        )
+        spent_message="You have filed many disputes lately: try again tomorrow.",
+    )
+    if refusal:
+        messages.error(request, refusal)
         return redirect(back)
     claim = claim_approved_on(researcher=researcher)
     if claim is None:
@@ -241,18 +239,16 @@ def claim_withdraw_view(request, claim_id):
     )
 
 
-def _claim_rates() -> tuple[tuple[str, str], ...]:
-    return (
-        ("user", settings.CLAIM_RATE_PER_USER),
-        ("ip", settings.CLAIM_RATE_PER_IP),
-    )
-
-
-def _limited(request, *, group: str, rates) -> bool:
-    """Counts this request against the user's and the address's allowance
-    for ``group`` (``rates``: (key, rate) pairs, django-ratelimit in the
-    Redis cache); True once either is spent."""
-    return any(
-        is_ratelimited(request, group=group, key=key, rate=rate, increment=True)
-        for key, rate in rates
+def _claim_refusal(request) -> str | None:
+    """Counts a claim against the user's and the address's allowances
+    (bzpeer.ratelimits: refused too while they cannot be counted); what to
+    tell the user when it is refused."""
+    return write_refusal(
+        request,
+        group="claims.submit",
+        rates=(
+            ("user", settings.CLAIM_RATE_PER_USER),
+            ("ip", settings.CLAIM_RATE_PER_IP),
+        ),
+        spent_message="You have sent many claims lately: try again in an hour.",
     )

@@ -18,8 +18,8 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
-from django_ratelimit.core import is_ratelimited
 
+from bzpeer.ratelimits import write_refusal
 from profiles.models import Researcher
 from profiles.pagination import page_get, page_not_found_answers
 from profiles.selectors import researcher_get
@@ -51,11 +51,26 @@ INVITATION_SENT = "Your invitation is sent."
 MESSAGE_SENT = "Your message is sent."
 
 
-def _limited(request, *, group: str, rate: str) -> bool:
-    """Counts this request against the user's allowance for ``group``
-    (django-ratelimit, counted in the Redis cache); True once it is
-    spent."""
-    return is_ratelimited(request, group=group, key="user", rate=rate, increment=True)
+def _invitation_refusal(request) -> str | None:
+    """Counts an invitation against the user's allowance (bzpeer.ratelimits:
+    refused too while it cannot be counted); what to tell them when it is
+    refused."""
+    return write_refusal(
+        request,
+        group="collaboration.invitation",
+        rates=(("user", settings.INVITATION_RATE_PER_USER),),
+        spent_message="You have sent many invitations lately: try again later.",
+    )
+
+
+def _message_refusal(request) -> str | None:
+    """The same for a message written in a conversation."""
+    return write_refusal(
+        request,
+        group="collaboration.message",
+        rates=(("user", settings.MESSAGE_RATE_PER_USER),),
+        spent_message="You have written many messages lately: wait a bit.",
+    )
 
 
 def _conversation_or_404(request, conversation_id: int) -> Conversation:
@@ -86,14 +101,9 @@ def invitation_send_view(request, openalex_id):
     except Researcher.DoesNotExist as missing:
         raise Http404("No researcher with this id.") from missing
     back = reverse("profiles:detail", args=[openalex_id]) + "#collaboration"
-    if _limited(
-        request,
-        group="collaboration.invitation",
-        rate=settings.INVITATION_RATE_PER_USER,
-    ):
-        messages.error(
-            request, "You have sent many invitations lately: try again later."
-        )
+    refusal = _invitation_refusal(request)
+    if refusal:
+        messages.error(request, refusal)
         return redirect(back)
     raw_work = request.POST.get("work", "").strip()
     try:
@@ -232,10 +242,9 @@ def conversation_accept_view(request, conversation_id):
 @login_required
 def conversation_decline_view(request, conversation_id):
     message = request.POST.get("message", "")
-    if message.strip() and _limited(
-        request, group="collaboration.message", rate=settings.MESSAGE_RATE_PER_USER
-    ):
-        messages.error(request, "You have written many messages lately: wait a bit.")
+    refusal = _message_refusal(request) if message.strip() else None
+    if refusal:
+        messages.error(request, refusal)
         return redirect(
             _conversation_url(_conversation_or_404(request, conversation_id))
         )
@@ -255,10 +264,9 @@ def message_send_view(request, conversation_id):
     """A reply in the thread. To an account that blocked the writer it
     answers exactly as if sent."""
     conversation = _conversation_or_404(request, conversation_id)
-    if _limited(
-        request, group="collaboration.message", rate=settings.MESSAGE_RATE_PER_USER
-    ):
-        messages.error(request, "You have written many messages lately: wait a bit.")
+    refusal = _message_refusal(request)
+    if refusal:
+        messages.error(request, refusal)
         return redirect(_conversation_url(conversation, "reply"))
     try:
         message_send(

@@ -43,12 +43,16 @@ INSTALLED_APPS = [
     "accounts",
     "graph",
     "api",
+    "outbox",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # A view that cannot reach PostgreSQL (or the cache's Redis) answers 503
+    # with Retry-After, not 500.
+    "bzpeer.middleware.ServiceUnavailableMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -56,6 +60,9 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Anonymous reads of the pages bzpeer.db_router lists may go to a read
+    # replica (only when DATABASE_REPLICA_URL is set).
+    "bzpeer.db_router.ReplicaReadsMiddleware",
     # Last: it calls the views it wraps (search) in their own transaction.
     "bzpeer.middleware.StatementTimeoutMiddleware",
 ]
@@ -90,6 +97,17 @@ DATABASES = {
 }
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# A read replica of the same PostgreSQL (streaming replication), only when set:
+# anonymous reads of the public pages go there (bzpeer.db_router).
+if env("DATABASE_REPLICA_URL", default=""):
+    DATABASES["replica"] = {
+        **env.db("DATABASE_REPLICA_URL"),
+        "CONN_MAX_AGE": DATABASES["default"]["CONN_MAX_AGE"],
+        "CONN_HEALTH_CHECKS": True,
+        # Tests read their own test database through it, never the replica's.
+        "TEST": {"MIRROR": "default"},
+    }
+DATABASE_ROUTERS = ["bzpeer.db_router.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env("REDIS_URL", default="redis://127.0.0.1:6379/0")
@@ -102,6 +120,10 @@ CACHES = {
         "TIMEOUT": 3600,
     }
 }
+# How long an anonymous page may stay in the cache (bzpeer.page_cache). Not a
+# freshness bound: a write moves the data version and every older page is
+# never served again; this only bounds the memory such pages hold.
+PAGE_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", default=3600)
 
 AUTH_PASSWORD_VALIDATORS = [
     {
@@ -136,9 +158,16 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SOFT_TIME_LIMIT = 30 * 60
 CELERY_TASK_TIME_LIMIT = 35 * 60
-# Longer than the slowest task, so a task acked late is not redelivered while
-# it still runs.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 2 * 60 * 60}
+# Seconds before Redis hands a task taken but never acknowledged to a worker
+# again: longer than the slowest task, so a task acked late is not redelivered
+# while it still runs. A prefork pool child that dies (OOM killer, hard time
+# limit) has its task requeued at once by its parent (REJECT_ON_WORKER_LOST);
+# a whole worker lost (its host gone, its main process killed) holds its task
+# until this timeout, then a worker's sweep (when it starts, and every ~100 s)
+# delivers it again. Tests of a lost worker set it short.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=2 * 60 * 60)
+}
 CELERY_TASK_DEFAULT_QUEUE = env("CELERY_QUEUE", default="bzpeer")
 # Periodic tasks, all of them (``celery -A bzpeer beat``).
 CELERY_BEAT_SCHEDULE: dict = {
@@ -164,12 +193,22 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "profiles.follow_digests_send",
         "schedule": crontab(minute=0, hour=7, day_of_week="mon"),
     },
+    # Publish the task messages whose broker was away when their transaction
+    # committed (outbox.services.outbox_send_pending); a tick not taken
+    # before the next one is dropped.
+    "outbox-send-pending": {
+        "task": "outbox.send_pending",
+        "schedule": timedelta(minutes=1),
+        "options": {"expires": 55},
+    },
 }
 
 # Live imports (works.ingest.openalex, works.ingest.arxiv). OpenAlex asks for an
 # API key since February 2026 (without one only a few calls a day are allowed)
 # and a contact e-mail.
 OPENALEX_EMAIL = env("OPENALEX_EMAIL", default="")
+# Where the live importer asks (a mirror, a proxy, a local stand-in in tests).
+OPENALEX_API_URL = env("OPENALEX_API_URL", default="https://api.openalex.org")
 OPENALEX_API_KEY = env("OPENALEX_API_KEY", default="")
 # Seconds between two requests to a source, shared by every worker (Redis).
 OPENALEX_MIN_INTERVAL = env.float("OPENALEX_MIN_INTERVAL", default=0.1)
@@ -195,6 +234,9 @@ HTTP_TOTAL_DEADLINE_SECONDS = env.float("HTTP_TOTAL_DEADLINE_SECONDS", default=1
 HTTP_MAX_RESPONSE_BYTES = env.int("HTTP_MAX_RESPONSE_BYTES", default=50 * 1024 * 1024)
 # A snapshot line longer than this is rejected unread (its record), not loaded.
 SNAPSHOT_MAX_LINE_BYTES = env.int("SNAPSHOT_MAX_LINE_BYTES", default=16 * 1024 * 1024)
+# A snapshot file's next batch is parsed in a child process while the current
+# one is written (works.ingest.openalex.snapshot.read_batches).
+SNAPSHOT_PARSE_AHEAD = env.bool("SNAPSHOT_PARSE_AHEAD", default=True)
 # An import task delivered this many times without finishing (its worker died
 # each time: a record or answer that kills it) fails its run instead of
 # running again (works.tasks).
@@ -323,6 +365,9 @@ MESSAGE_RATE_PER_USER = env("MESSAGE_RATE_PER_USER", default="60/h")
 # RedisCache is not among them, but it counts with Redis INCR, atomic and
 # shared by every process, which is what the warning is about.
 SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001"]
+# While the cache cannot be reached, a limited write is refused and a read
+# goes uncounted: bzpeer.ratelimits, the one place of that policy.
+RATELIMIT_FAIL_OPEN = False
 
 # --- the public API (api/: Django REST framework, drf-spectacular) -------------
 # Requests an anonymous client (by address) and a logged-in one may make, in

@@ -53,18 +53,23 @@ def served(tmp_path):
         )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + WAIT_SECONDS
-    while True:
+    try:
+        while True:
+            try:
+                requests.get(f"{base}/healthz", timeout=5)
+                break
+            except requests.RequestException:  # not listening, or still booting
+                if time.monotonic() > deadline or process.poll() is not None:
+                    pytest.fail("gunicorn did not answer; see gunicorn-serve.log")
+                time.sleep(0.1)
+        yield base
+    finally:
+        process.terminate()
         try:
-            requests.get(f"{base}/healthz", timeout=2)
-            break
-        except requests.ConnectionError:
-            if time.monotonic() > deadline or process.poll() is not None:
-                process.kill()
-                pytest.fail("gunicorn did not answer; see gunicorn-serve.log")
-            time.sleep(0.1)
-    yield base
-    process.terminate()
-    process.wait(timeout=WAIT_SECONDS)
+            process.wait(timeout=WAIT_SECONDS)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
 
 
 def test_a_missing_page_is_the_sites_404_not_a_debug_page(served):

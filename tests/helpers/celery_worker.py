@@ -9,8 +9,10 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager, nullcontext
 from pathlib import Path
+
+from celery import Celery
 
 from tests.helpers.paths import ARTIFACTS, ROOT
 
@@ -35,12 +37,23 @@ def worker_database_url() -> str:
 
 
 def start_celery_worker(
-    *, queue: str, hostname: str, log: Path, env: dict[str, str] | None = None
+    *,
+    queue: str,
+    hostname: str,
+    log: Path,
+    env: dict[str, str] | None = None,
+    pool: str = "solo",
+    broker_url: str | None = None,
 ) -> subprocess.Popen:
     """Start a Celery worker process (solo pool: tasks run in the process
     itself) consuming ``queue`` on the test broker and writing to the test
     database, with ``env`` added to its environment and its output in
-    ``log``; return it once it answers a ping."""
+    ``log``; return it once it answers a ping.
+
+    ``pool="prefork"`` runs each task in one child process instead
+    (concurrency 1), which a test may kill alone; ``broker_url`` is a broker
+    (and result backend) other than the test broker: a Redis of the test's
+    own."""
     from bzpeer.celery import app
 
     ARTIFACTS.mkdir(exist_ok=True)
@@ -48,8 +61,10 @@ def start_celery_worker(
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "bzpeer.settings.test",
         "DATABASE_URL": worker_database_url(),
+        **({"TEST_BROKER_URL": broker_url} if broker_url else {}),
         **(env or {}),
     }
+    concurrency = ["--concurrency=1"] if pool == "prefork" else []
     with open(log, "w") as output:
         process = subprocess.Popen(
             [
@@ -59,7 +74,8 @@ def start_celery_worker(
                 "-A",
                 "bzpeer",
                 "worker",
-                "--pool=solo",
+                f"--pool={pool}",
+                *concurrency,
                 "--loglevel=INFO",
                 f"--queues={queue}",
                 f"--hostname={hostname}",
@@ -69,14 +85,26 @@ def start_celery_worker(
             stdout=output,
             stderr=subprocess.STDOUT,
         )
+    # Another broker's workers answer an app of its own: the project's app
+    # publishes control messages through its pool on the test broker, even
+    # when handed another connection.
+    pinger = (
+        Celery("ping", broker=broker_url, set_as_current=False) if broker_url else app
+    )
     deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"the Celery worker exited; see {log}")
-        if app.control.ping(destination=[hostname], timeout=0.5):
-            return process
-    process.kill()
-    raise RuntimeError(f"the Celery worker did not answer within 60 s; see {log}")
+    try:
+        with nullcontext() if pinger is app else closing(pinger):
+            while time.monotonic() < deadline:
+                if process.poll() is not None:
+                    raise RuntimeError(f"the Celery worker exited; see {log}")
+                if pinger.control.ping(destination=[hostname], timeout=0.5):
+                    return process
+        raise RuntimeError(f"the Celery worker did not answer within 60 s; see {log}")
+    except BaseException:
+        # Never leave a worker behind a failed start (a ping that raised).
+        process.kill()
+        process.wait()
+        raise
 
 
 def stop_celery_worker(process: subprocess.Popen) -> None:
