@@ -14,6 +14,7 @@ from datetime import datetime
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.db.models import Case, IntegerField, Value, When
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -23,11 +24,13 @@ from django.utils.timezone import localtime
 
 from bzpeer.admin_tables import LargeTableAdmin, SourceOwnedAdmin
 
+from .fan_out import import_run_parts_progress, run_is_fanned_out
 from .forms import OpenAlexImportForm
 from .ingest.identifiers import normalize_arxiv_id, normalize_doi, short_openalex_id
 from .models import (
     Authorship,
     ImportRun,
+    ImportRunPart,
     Institution,
     RejectedRecord,
     Source,
@@ -42,6 +45,8 @@ from .services import (
 )
 
 REJECTIONS_INLINE = 50
+# Parts of a fanned-out run shown on its page: the failed and busy first.
+PARTS_INLINE = 100
 # Characters of a run's parameters shown in the change list.
 PARAMETERS_SHOWN = 60
 
@@ -81,6 +86,74 @@ class RejectedRecordInline(admin.TabularInline):
         )
 
 
+class ImportRunPartInline(admin.TabularInline):
+    """The part files of a run fanned out over workers (``works.fan_out``):
+    failed, running and queued ones first, then in load order; at most
+    ``PARTS_INLINE`` of them (the run's progress counts them all)."""
+
+    model = ImportRunPart
+    fields = readonly_fields = (
+        "path",
+        "stage",
+        "status",
+        "records",
+        "created_count",
+        "updated_count",
+        "unchanged_count",
+        "rejected_count",
+        "error",
+    )
+    can_delete = False
+    extra = 0
+    show_change_link = False
+    verbose_name = "part file"
+
+    _STATUS_ORDER = [
+        ImportRunPart.Status.FAILED,
+        ImportRunPart.Status.RUNNING,
+        ImportRunPart.Status.QUEUED,
+        ImportRunPart.Status.PENDING,
+        ImportRunPart.Status.SUCCEEDED,
+    ]
+
+    def get_queryset(self, request):
+        order = Case(
+            *(
+                When(status=status, then=Value(rank))
+                for rank, status in enumerate(self._STATUS_ORDER)
+            ),
+            output_field=IntegerField(),
+        )
+        return super().get_queryset(request).order_by(order, "position")
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+
+        class FirstParts(formset):
+            # A full snapshot has thousands of part files.
+            def get_queryset(self):
+                return super().get_queryset()[:PARTS_INLINE]
+
+        return FirstParts
+
+    @admin.display(description="records")
+    def records(self, part: ImportRunPart) -> str:
+        if part.records_total is None:
+            return f"{part.records_done:,}/?"
+        return f"{part.records_done:,}/{part.records_total:,}"
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.has_perm("works.view_importrun") or (
+            request.user.has_perm("works.change_importrun")
+        )
+
+
 @admin.register(ImportRun)
 class ImportRunAdmin(admin.ModelAdmin):
     """Import runs with their progress and outcome; operators start an
@@ -103,13 +176,14 @@ class ImportRunAdmin(admin.ModelAdmin):
         "finished",
     )
     list_filter = ("source", "status")
-    inlines = [RejectedRecordInline]
+    inlines = [ImportRunPartInline, RejectedRecordInline]
     actions = ["resume_runs", "rerun_runs"]
     readonly_fields = (
         "source",
         "parameters",
         "status",
         "progress",
+        "parts",
         "created_count",
         "updated_count",
         "unchanged_count",
@@ -166,6 +240,21 @@ class ImportRunAdmin(admin.ModelAdmin):
         # Rounded down: "100%" only once everything is done.
         percent = min(100, 100 * run.progress_done // run.progress_total)
         return f"{shown} ({percent}%)"
+
+    @admin.display(description="part files")
+    def parts(self, run: ImportRun) -> str:
+        if not run_is_fanned_out(run):
+            return "-"
+        return import_run_parts_progress(run=run).describe()
+
+    def get_inline_instances(self, request, obj=None):
+        # The part files only on the page of a run fanned out over workers.
+        return [
+            inline
+            for inline in super().get_inline_instances(request, obj)
+            if not isinstance(inline, ImportRunPartInline)
+            or (obj is not None and run_is_fanned_out(obj))
+        ]
 
     @admin.display(description="API calls")
     def api_calls(self, run: ImportRun) -> str:

@@ -6,7 +6,8 @@ Source data reaches these rows only through the one upsert path
 (``works.ingest.upsert``); besides it, three services rewrite rows we already
 hold: OpenAlex merges (``works.merges``), version grouping
 (``works.versions``, ``Work.canonical``), and the import-run bookkeeping
-(``works.ingest.runs``) on ``ImportRun`` and ``RejectedRecord``.
+(``works.ingest.runs``, ``works.fan_out``) on ``ImportRun``,
+``ImportRunPart`` and ``RejectedRecord``.
 OpenAlex ids are stored short (``W2741809807``), DOIs lower-cased without the
 ``https://doi.org/`` prefix.
 """
@@ -259,6 +260,58 @@ class ImportRun(models.Model):
 
     def __str__(self):
         return f"{self.source} #{self.pk} ({self.status})"
+
+
+class ImportRunPart(models.Model):
+    """One part file of a snapshot run fanned out over Celery workers
+    (``works.fan_out``): its own task loads it from its own checkpoint
+    (``lines_done``, ``records_done``) and keeps its own counts, so parts
+    loaded at once never write the same row. The run's counts are the sum of
+    its parts'. Parts of a later ``stage`` start once every part of the
+    stages before is done."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending"  # its stage has not started: no task sent yet
+        QUEUED = "queued"  # a task was sent for it
+        RUNNING = "running"  # a worker holds it (its advisory lock)
+        SUCCEEDED = "succeeded"
+        FAILED = "failed"
+
+    run = models.ForeignKey(ImportRun, on_delete=models.CASCADE, related_name="parts")
+    # From the snapshot root, as in the locators: "works/updated_date=…/part_000.gz".
+    path = models.CharField(max_length=1000)
+    entity = models.CharField(max_length=40)
+    stage = models.PositiveSmallIntegerField()
+    # The part's place in the in-process load order.
+    position = models.PositiveIntegerField()
+    status = models.CharField(
+        max_length=12, choices=Status.choices, default=Status.PENDING
+    )
+    records_total = models.PositiveBigIntegerField(null=True, blank=True)
+    lines_done = models.PositiveBigIntegerField(default=0)
+    records_done = models.PositiveBigIntegerField(default=0)
+    created_count = models.PositiveIntegerField(default=0)
+    updated_count = models.PositiveIntegerField(default=0)
+    unchanged_count = models.PositiveIntegerField(default=0)
+    rejected_count = models.PositiveIntegerField(default=0)
+    # Deliveries of its task that have not returned (each worker died).
+    deliveries = models.PositiveSmallIntegerField(default=0)
+    warnings = models.JSONField(default=list, blank=True)
+    error = models.TextField(blank=True, default="")
+    queued_at = models.DateTimeField(null=True, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["run", "position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["run", "path"], name="uniq_import_run_part_path"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.path} ({self.status})"
 
 
 class RejectedRecord(models.Model):

@@ -9,7 +9,8 @@ Every enqueue happens after the current transaction commits, so a worker
 never looks for a run it cannot see yet, and goes through
 ``import_run_enqueue``. Enqueuing a run twice is harmless: the task takes the
 run's advisory lock, and a second message finds the run busy or finished and
-returns quietly.
+returns quietly. A snapshot run fanned out over workers (``works.fan_out``)
+is resumed and swept part by part, never as a whole.
 """
 
 from __future__ import annotations
@@ -20,7 +21,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from celery import signature
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Exists, OuterRef
@@ -28,12 +28,20 @@ from django.db.models import Exists, OuterRef
 from bzpeer.db import AdvisoryLock, advisory_xact_lock_try
 from profiles.models import Researcher, ResearcherTopic
 
+from .fan_out import (
+    IMPORT_RUN_TASK,
+    QUEUE,
+    import_run_parts_resume,
+    import_run_parts_sweep,
+    run_is_fanned_out,
+    task_send,
+)
 from .ingest.driver import BATCH_SIZE, run_execute
 from .ingest.openalex.merged_ids import merged_ids_files
 from .ingest.openalex.snapshot import read_batches, snapshot_plan
 from .ingest.openalex.walks import PARAMETER_AUTHORS
 from .ingest.records import ENTITIES
-from .ingest.runs import import_run_create
+from .ingest.runs import ImportRunBusy, import_run_create
 from .models import (
     Authorship,
     AuthorshipInstitution,
@@ -57,8 +65,6 @@ logger = logging.getLogger(__name__)
 
 # The bundled sample dataset, in the OpenAlex snapshot layout.
 SAMPLE_SNAPSHOT = Path(__file__).resolve().parent / "sample_data" / "snapshot"
-# The task that executes a run, by name: the tasks module imports this one.
-IMPORT_RUN_TASK = "works.import_run"
 # Sources whose runs can be started again with the same parameters (a
 # snapshot is loaded again with ``load_openalex_snapshot``).
 RERUNNABLE = (ImportRun.Source.OPENALEX_API, ImportRun.Source.ARXIV)
@@ -70,14 +76,14 @@ class RunNotResumable(Exception):
 
 def import_run_enqueue(*, run: ImportRun) -> None:
     """Enqueue the task that runs (or resumes) ``run`` from its checkpoint,
-    once the current transaction commits. Raises ``RunNotResumable`` for a
-    snapshot run that names no path."""
+    once the current transaction commits, on the run's own queue when it has
+    one (``works.fan_out``). Raises ``RunNotResumable`` for a snapshot run
+    that names no path."""
     if run.source == ImportRun.Source.OPENALEX_SNAPSHOT and not run.parameters.get(
         "path"
     ):
         raise RunNotResumable(f"run {run.pk} names no snapshot path")
-    run_id = run.pk
-    transaction.on_commit(lambda: signature(IMPORT_RUN_TASK, args=(run_id,)).delay())
+    task_send(IMPORT_RUN_TASK, args=(run.pk,), queue=run.parameters.get(QUEUE))
 
 
 def import_run_start(*, source: str, parameters: dict[str, Any]) -> ImportRun:
@@ -94,10 +100,21 @@ def import_run_resume(*, run: ImportRun) -> None:
     when it failed, or when it is pending or running but no process holds
     it (a message lost with its broker, a worker killed mid-run).
 
+    A snapshot run fanned out over workers resumes part by part: its failed
+    parts and those no worker holds are sent again, each from its own
+    checkpoint (``works.fan_out.import_run_parts_resume``; parts being
+    loaded go on).
+
     Raises ``RunNotResumable`` for a run that succeeded, or one being loaded
     right now."""
     if run.status == ImportRun.Status.SUCCEEDED:
         raise RunNotResumable(f"run {run.pk} has already succeeded")
+    if run_is_fanned_out(run):
+        try:
+            import_run_parts_resume(run=run)
+        except ImportRunBusy as exc:
+            raise RunNotResumable(str(exc)) from exc
+        return
     if import_run_is_busy(run=run):
         raise RunNotResumable(f"run {run.pk} is being loaded right now")
     import_run_enqueue(run=run)
@@ -121,9 +138,17 @@ def import_runs_sweep(*, now: datetime | None = None) -> list[int]:
     this, so an interrupted import resumes without an operator. A run whose
     next time slice merely waits in the queue gets a second message, which
     finds it busy or finished and returns: harmless. Failed runs are left to
-    the operator (their reason may need a decision first)."""
+    the operator (their reason may need a decision first).
+
+    A snapshot run fanned out over workers is swept part by part: only its
+    lost parts are sent again (``works.fan_out.import_run_parts_sweep``),
+    or its own step once its parts are done."""
     swept = []
     for run in import_runs_stale(now=now):
+        if run_is_fanned_out(run):
+            if import_run_parts_sweep(run=run, now=now):
+                swept.append(run.pk)
+            continue
         if import_run_is_busy(run=run):
             continue
         try:
@@ -203,8 +228,9 @@ def snapshot_load(
     record unchanged.
 
     Raises, before writing anything: ``FileNotFoundError`` or ``ValueError``
-    for a path it cannot load or a run it cannot resume, ``ImportRunBusy``
-    when another process is loading ``run``."""
+    for a path it cannot load or a run it cannot resume (one fanned out over
+    workers resumes on workers: ``works.fan_out``), ``ImportRunBusy`` when
+    another process is loading ``run``."""
     snapshot_plan(path, entity=entity)
     if Path(path).is_dir():
         merged_ids_files(path, entity=entity)
@@ -222,6 +248,11 @@ def snapshot_load(
         raise ValueError(f"run {run.pk} loaded {run.parameters.get('path')}")
     elif run.parameters.get("entity") != entity:
         raise ValueError(f"run {run.pk} loaded entity {run.parameters.get('entity')}")
+    elif run_is_fanned_out(run):
+        raise ValueError(
+            f"run {run.pk} was fanned out over workers: resume it with "
+            "--workers N or --enqueue"
+        )
     return run_execute(
         run,
         progress=progress,

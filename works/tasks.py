@@ -8,11 +8,18 @@ import logging
 from celery import shared_task
 from django.conf import settings
 
+from .fan_out import (
+    IMPORT_RUN_PART_TASK,
+    import_run_parts_active,
+    run_is_fanned_out,
+    snapshot_part_execute,
+)
 from .ingest.driver import run_execute
 from .ingest.runs import ImportRunBusy
 from .models import ImportRun
 from .services import (
     IMPORT_RUN_TASK,
+    import_run_enqueue,
     import_runs_sweep,
     researchers_refresh,
 )
@@ -45,9 +52,17 @@ def import_run_task(run_id: int) -> int:
     would redeliver it for ever) fails the run with that reason on its
     ``IMPORT_MAX_DELIVERIES + 1``-th delivery, and is acked. The sweep's
     re-enqueue of a run a dead worker left counts on; a resume by an operator
-    of the failed run starts from zero (the count went with the failure)."""
+    of the failed run starts from zero (the count went with the failure).
+
+    For a snapshot run fanned out over workers (``works.fan_out``) this is
+    the run's own step, sent by its last part: the parts' counts summed, the
+    merged ids, the after-run step. A message that comes while parts are
+    still queued or running returns: the last of them sends it again."""
     run = ImportRun.objects.filter(pk=run_id).first()
     if run is None or run.status == ImportRun.Status.SUCCEEDED:
+        return run_id
+    if run_is_fanned_out(run) and import_run_parts_active(run=run):
+        logger.info("import run %s still has parts to load", run_id)
         return run_id
     try:
         run = run_execute(
@@ -62,10 +77,31 @@ def import_run_task(run_id: int) -> int:
         logger.info("import run %s is being run elsewhere", run_id)
         return run_id
     if run.status == ImportRun.Status.RUNNING:
-        import_run_task.delay(run.pk)
+        import_run_enqueue(run=run)
     elif run.status == ImportRun.Status.FAILED:
         logger.error("import run %s failed: %s", run.pk, run.error)
     return run.pk
+
+
+@shared_task(name=IMPORT_RUN_PART_TASK, acks_late=True)
+def import_run_part_task(part_id: int) -> int:
+    """Load the part file ``part_id`` of a snapshot run fanned out over
+    workers (``works.fan_out.snapshot_part_execute``) from its checkpoint,
+    for at most ``settings.IMPORT_TASK_TIME_BUDGET`` seconds (then it sends
+    itself again); the part that ends its stage sends the next stage's, and
+    the last one the run's own step (``works.import_run``).
+
+    Idempotent: a redelivered message goes on from the part's checkpoint,
+    counting each line once; one for a part done, failed, gone or being
+    loaded by another worker returns quietly. Poison messages: past
+    ``IMPORT_MAX_DELIVERIES`` deliveries that never returned, the part fails
+    instead of running again."""
+    snapshot_part_execute(
+        part_id=part_id,
+        time_budget=settings.IMPORT_TASK_TIME_BUDGET,
+        max_deliveries=settings.IMPORT_MAX_DELIVERIES,
+    )
+    return part_id
 
 
 @shared_task(name="works.researchers_refresh", acks_late=True)

@@ -17,7 +17,7 @@ from .records import RecordRejected
 
 INT_MAX = 2**31 - 1  # PostgreSQL integer, the type of every count column
 SMALLINT_MAX = 2**15 - 1
-_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:$|[T ])")
+_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:$|[T ])", re.ASCII)
 _ID_KINDS = {"A": "author", "I": "institution", "S": "source", "T": "topic"}
 
 
@@ -26,6 +26,8 @@ def clean_text(value: str) -> str:
     ``\\ud800`` escapes can produce); either would fail a whole COPY batch."""
     if "\x00" in value:
         value = value.replace("\x00", "")
+    if value.isascii():  # a flag of the string's: no surrogate to look for
+        return value
     try:
         value.encode("utf-8")
     except UnicodeEncodeError:
@@ -88,9 +90,13 @@ def read_number(parent: dict, key: str, label: str) -> float:
         return 0.0
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise RecordRejected(f"{label} is not a number")
-    if not math.isfinite(value):
+    try:
+        number = float(value)  # an integer of 400 digits is no float
+    except OverflowError:
+        number = math.inf
+    if not math.isfinite(number):
         raise RecordRejected(f"{label} is not a finite number")
-    return float(value)
+    return number
 
 
 def read_boolean(parent: dict, key: str, label: str) -> bool:
@@ -116,6 +122,15 @@ def read_date(parent: dict, key: str, label: str) -> date | None:
 def parse_date(value: str) -> date:
     """The date of ``2025-06-08`` or of a timestamp starting with it
     (``2025-06-08T21:53:07Z``); ``ValueError`` for anything else."""
+    if (
+        len(value) >= 10
+        and value[4] == value[7] == "-"
+        and (len(value) == 10 or value[10] in "T ")
+        and value.isascii()
+    ):
+        # The shape OpenAlex writes, read by C: with its dashes in place, a
+        # date fromisoformat takes is one the pattern below takes.
+        return date.fromisoformat(value[:10])
     match = _DATE.match(value)
     if not match:
         raise ValueError(value)

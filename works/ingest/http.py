@@ -16,13 +16,18 @@ body is streamed and capped at ``HTTP_MAX_RESPONSE_BYTES`` (past it the call
 fails with ``ResponseTooLarge``, not retried), and the whole request, body
 included, must end within ``HTTP_TOTAL_DEADLINE_SECONDS`` besides the per-read
 timeout (past it ``DeadlineExceeded``, a timeout, retried as one): a source
-dripping a byte a second, or sending without end, cannot hold a worker.
+dripping a byte a second, or sending without end, cannot hold a worker. The
+deadline covers the status line and headers too: a watchdog shuts the
+request's socket down when it passes, wherever the request is waiting
+(``works.ingest.watchdog``). What passes the cap is reported by the caller
+with the source and the request it answered.
 """
 
 from __future__ import annotations
 
 import email.utils
 import logging
+import math
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -32,6 +37,8 @@ import redis
 import requests
 import urllib3.exceptions
 from django.conf import settings
+
+from works.ingest.watchdog import RequestWatchdog, mount_watched_adapters, watched
 
 logger = logging.getLogger(__name__)
 
@@ -75,27 +82,45 @@ class DeadlineExceeded(requests.Timeout):
 _CHUNK = 64 * 1024
 
 
-def _read_bounded(response: requests.Response, *, started: float) -> None:
+def _short(url: str) -> str:
+    """``url`` for a message: its query cut when long (the caller's ``what``
+    names the request; an OpenAlex ``select`` alone is 300 characters)."""
+    return url if len(url) <= 120 else url[:119] + "…"
+
+
+def _deadline_exceeded(url: str, *, deadline: float, size: int) -> DeadlineExceeded:
+    return DeadlineExceeded(
+        f"{_short(url)} did not answer in full within {deadline:g} s "
+        f"(HTTP_TOTAL_DEADLINE_SECONDS; {size} bytes read)"
+    )
+
+
+def _read_bounded(
+    response: requests.Response, *, started: float, watchdog: RequestWatchdog
+) -> None:
     """Read ``response``'s body (streamed) into it, within the size cap and
     the total deadline; close it and raise otherwise."""
     cap = settings.HTTP_MAX_RESPONSE_BYTES
     deadline = settings.HTTP_TOTAL_DEADLINE_SECONDS
     url = response.url
     declared = response.headers.get("Content-Length", "").strip()
-    if declared.isdigit() and int(declared) > cap:
+    # ASCII digits only ("²" is a digit to isdigit, not to int), and a number
+    # of 19 digits and more is past any cap (int() refuses 4,300 and more).
+    if (
+        declared.isascii()
+        and declared.isdigit()
+        and (len(declared) > 18 or int(declared) > cap)
+    ):
         raise ResponseTooLarge(
-            f"the answer to {url} declares {declared} bytes, more than the "
+            f"the answer to {_short(url)} declares {declared} bytes, more than the "
             f"{cap} allowed (HTTP_MAX_RESPONSE_BYTES)"
         )
     chunks: list[bytes] = []
     size = 0
     raw = response.raw
     while True:
-        if time.monotonic() - started > deadline:
-            raise DeadlineExceeded(
-                f"{url} did not answer in full within {deadline:g} s "
-                f"(HTTP_TOTAL_DEADLINE_SECONDS; {size} bytes read)"
-            )
+        if watchdog.fired or time.monotonic() - started > deadline:
+            raise _deadline_exceeded(url, deadline=deadline, size=size)
         try:
             # read1 returns what has arrived (b"" only at the end), so the
             # deadline is checked at every byte a slow source sends.
@@ -105,16 +130,27 @@ def _read_bounded(response: requests.Response, *, started: float) -> None:
         except urllib3.exceptions.DecodeError as exc:
             raise requests.exceptions.ContentDecodingError(str(exc)) from exc
         except (urllib3.exceptions.HTTPError, OSError) as exc:
-            raise requests.ConnectionError(f"{type(exc).__name__}: {exc}") from exc
+            if watchdog.fired:
+                raise _deadline_exceeded(url, deadline=deadline, size=size) from exc
+            # A body shorter than its Content-Length, a chunk cut off: the
+            # connection broke, which a retry may mend.
+            detail = exc.args[0] if exc.args and isinstance(exc.args[0], str) else exc
+            raise requests.ConnectionError(
+                f"the answer to {_short(url)} broke off after {size} bytes ({detail})"
+            ) from exc
         if not chunk:
             break
         size += len(chunk)
         if size > cap:
             raise ResponseTooLarge(
-                f"the answer to {url} is longer than the {cap} bytes allowed "
+                f"the answer to {_short(url)} is longer than the {cap} bytes allowed "
                 "(HTTP_MAX_RESPONSE_BYTES)"
             )
         chunks.append(chunk)
+    if watchdog.fired:
+        # The watchdog's shutdown reads as the end of a body sent without a
+        # length: what came is not the whole answer.
+        raise _deadline_exceeded(url, deadline=deadline, size=size)
     response._content = b"".join(chunks)
     response._content_consumed = True
 
@@ -129,31 +165,40 @@ def http_request(
     """``requests.request`` (or ``session.request``) with the one policy of
     outbound requests: a per-read ``timeout`` (``IMPORT_HTTP_TIMEOUT`` unless
     given), a body of at most ``HTTP_MAX_RESPONSE_BYTES`` and a total
-    deadline of ``HTTP_TOTAL_DEADLINE_SECONDS``. The response comes with its
-    body read (``content``, ``text``, ``json()`` work as usual); raises
-    ``ResponseTooLarge`` or ``DeadlineExceeded`` past a limit."""
+    deadline of ``HTTP_TOTAL_DEADLINE_SECONDS``, headers included (a
+    ``session`` of its own should be a ``BoundedSession``). The response
+    comes with its body read (``content``, ``text``, ``json()`` work as
+    usual); raises ``ResponseTooLarge`` or ``DeadlineExceeded`` past a
+    limit."""
     started = time.monotonic()
+    deadline = settings.HTTP_TOTAL_DEADLINE_SECONDS
     kwargs["stream"] = True
     timeout = kwargs.pop("timeout", None) or settings.IMPORT_HTTP_TIMEOUT
+    own_session = session is None
     if session is None:
-        response = requests.request(
-            method,
-            url,
-            timeout=timeout,
-            **kwargs,  # type: ignore[arg-type]
-        )
-    else:
-        response = requests.Session.request(
-            session,
-            method,
-            url,
-            timeout=timeout,
-            **kwargs,  # type: ignore[arg-type]
-        )
+        session = requests.Session()
+        mount_watched_adapters(session)
     try:
-        _read_bounded(response, started=started)
+        with watched(deadline) as watchdog:
+            try:
+                response = requests.Session.request(
+                    session,
+                    method,
+                    url,
+                    timeout=timeout,
+                    **kwargs,  # type: ignore[arg-type]
+                )
+            except requests.RequestException as exc:
+                if watchdog.fired:
+                    raise _deadline_exceeded(url, deadline=deadline, size=0) from exc
+                raise
+            try:
+                _read_bounded(response, started=started, watchdog=watchdog)
+            finally:
+                response.close()
     finally:
-        response.close()
+        if own_session:
+            session.close()
     return response
 
 
@@ -165,6 +210,10 @@ def http_get(url: str, **kwargs: object) -> requests.Response:
 class BoundedSession(requests.Session):
     """A session whose every request follows ``http_request``'s policy (for
     a library that takes a session, e.g. pyalex)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        mount_watched_adapters(self)
 
     def request(self, method, url, *args, **kwargs):  # type: ignore[override]
         if args:
@@ -244,8 +293,10 @@ def retry_after_seconds(response: requests.Response | None) -> float | None:
     value = response.headers.get("Retry-After", "").strip()
     if not value:
         return None
-    if value.isdigit():
-        return float(value)
+    if value.isascii() and value.isdigit():
+        seconds = float(value)
+        # 400 digits read as infinity, which no schedule can be moved by.
+        return seconds if math.isfinite(seconds) else None
     try:
         when = email.utils.parsedate_to_datetime(value)
     except (TypeError, ValueError):
@@ -294,6 +345,12 @@ class SourceCaller:
             self.calls += 1
             try:
                 return request()
+            except ResponseTooLarge as exc:
+                # The same request would get the same answer: not retried.
+                raise ResponseTooLarge(
+                    f"{self.source}'s answer to {what} is too large, not "
+                    f"imported: {exc.reason}"
+                ) from exc
             except requests.HTTPError as exc:
                 response = exc.response
                 status = response.status_code if response is not None else 0

@@ -11,29 +11,37 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
+# Every pattern is ASCII: ``\d`` would otherwise take any Unicode digit, and
+# "W٢٣" would become a unique key no source ever writes again.
 _OPENALEX_ID = re.compile(
-    r"^(?:https?://(?:api\.)?openalex\.org/)?(?:[a-z]+/)?([A-Za-z])(\d{1,30})$"
+    r"^(?:https?://(?:api\.)?openalex\.org/)?(?:[a-z]+/)?([A-Za-z])(\d{1,30})$",
+    re.ASCII,
 )
+_OPENALEX_URL = "https://openalex.org/"
+# What str.isspace() calls whitespace (Unicode's), in one search.
+_WHITESPACE = re.compile(r"\s")
 _DOI_PREFIXES = re.compile(r"^(?:https?://(?:dx\.)?doi\.org/|doi:\s*)", re.IGNORECASE)
 # The whole value is the iD, bare or as its orcid.org URL: an iD found inside
 # a longer string ("evil0000-…", "https://example.org/0000-…") is not one,
 # since an ORCID iD is identity evidence for claims.
 _ORCID = re.compile(
     r"^(?:HTTPS?://(?:WWW\.|SANDBOX\.)?ORCID\.ORG/)?"
-    r"(\d{4})-?(\d{4})-?(\d{4})-?(\d{3}[\dX])/?$"
+    r"(\d{4})-?(\d{4})-?(\d{4})-?(\d{3}[\dX])/?$",
+    re.ASCII,
 )
 # An ORCID iD as a person writes it: bare or as its URL, in groups of four.
 _ORCID_WRITTEN = re.compile(
     r"^(?:https?://(?:www\.)?orcid\.org/)?\d{4}-\d{4}-\d{4}-\d{3}[\dX]$",
-    re.IGNORECASE,
+    re.IGNORECASE | re.ASCII,
 )
 # ROR ids: a zero, six Crockford base-32 characters, two check digits.
-_ROR = re.compile(r"^(?:https?://ror\.org/)?(0[0-9a-hjkmnp-tv-z]{6}\d{2})$")
+_ROR = re.compile(r"^(?:https?://ror\.org/)?(0[0-9a-hjkmnp-tv-z]{6}\d{2})$", re.ASCII)
 # New-style arXiv ids (0704.0001 onwards) and old-style ones (hep-th/9901001,
 # math.AG/0309136), each with an optional version suffix that we drop: the
 # stored id names the paper, not one of its versions.
 _ARXIV_ID = re.compile(
-    r"^(\d{4}\.\d{4,5}|[a-z][a-z\-]*(?:\.[A-Za-z\-]{2,})?/\d{7})(?:v\d+)?$"
+    r"^(\d{4}\.\d{4,5}|[a-z][a-z\-]*(?:\.[A-Za-z\-]{2,})?/\d{7})(?:v\d+)?$",
+    re.ASCII,
 )
 _ARXIV_DOI = re.compile(r"^10\.48550/arxiv\.(.+)$")
 _ARXIV_URL = re.compile(r"^https?://(?:www\.|export\.)?arxiv\.org/abs/([^?#]+?)/?$")
@@ -45,6 +53,12 @@ def short_openalex_id(value: str | None, *, prefix: str) -> str | None:
     ``"W123"`` when its letter is ``prefix``; otherwise ``None``."""
     if not value:
         return None
+    # The common spellings, "https://openalex.org/W123" and "W123", read
+    # without the pattern (which takes them too).
+    short = value.removeprefix(_OPENALEX_URL)
+    digits = short[1:]
+    if short[:1] == prefix and digits.isascii() and digits.isdigit():
+        return short if len(digits) <= 30 else None
     match = _OPENALEX_ID.match(value.strip())
     if not match or match.group(1).upper() != prefix:
         return None
@@ -59,7 +73,7 @@ def normalize_doi(value: str | None) -> str | None:
     doi = _DOI_PREFIXES.sub("", value.strip()).lower()
     if not doi.startswith("10.") or "/" not in doi or len(doi) > 255:
         return None
-    if any(character.isspace() for character in doi):
+    if _WHITESPACE.search(doi):
         return None
     return doi
 

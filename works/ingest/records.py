@@ -10,9 +10,10 @@ the upsert path resolves in SQL.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+import operator
+from dataclasses import dataclass, fields
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
 ENTITIES = ("institutions", "sources", "topics", "authors", "works")
 # Characters of a rejected record kept with its reason (RejectedRecord.excerpt).
@@ -37,6 +38,26 @@ def rejection_excerpt(value: Any) -> str:
     return text.replace("\x00", "")[:EXCERPT_LENGTH]
 
 
+R = TypeVar("R")
+
+
+def _pickled_as_call(cls: type[R]) -> type[R]:
+    """Pickle a record as its class called with its field values: unpickled
+    with one ``__init__``, instead of dataclasses' generic ``__setstate__``
+    field by field (a snapshot batch parsed ahead comes back pickled: a
+    work is a dozen records and more with its authorships and topics)."""
+    names = [field.name for field in fields(cls)]  # type: ignore[arg-type]
+    if len(names) < 2:  # attrgetter of one name gives no tuple
+        raise TypeError(f"{cls.__name__}: a record of one field")
+    values = operator.attrgetter(*names)
+
+    def __reduce__(record: Any) -> tuple[type[R], tuple[Any, ...]]:
+        return (cls, values(record))
+
+    cls.__reduce__ = __reduce__  # type: ignore[method-assign,assignment]
+    return cls
+
+
 class RecordRejected(Exception):
     """A source record that cannot be stored; ``reason`` says why, in words an
     operator can act on."""
@@ -46,6 +67,7 @@ class RecordRejected(Exception):
         self.reason = reason
 
 
+@_pickled_as_call
 @dataclass(frozen=True, slots=True)
 class InstitutionRecord:
     openalex_id: str
@@ -58,6 +80,7 @@ class InstitutionRecord:
     source_updated_date: date | None = None
 
 
+@_pickled_as_call
 @dataclass(frozen=True, slots=True)
 class SourceRecord:
     openalex_id: str
@@ -68,6 +91,7 @@ class SourceRecord:
     source_updated_date: date | None = None
 
 
+@_pickled_as_call
 @dataclass(frozen=True, slots=True)
 class TopicRecord:
     openalex_id: str
@@ -79,12 +103,14 @@ class TopicRecord:
     source_updated_date: date | None = None
 
 
+@_pickled_as_call
 @dataclass(frozen=True, slots=True)
 class ResearcherTopicLink:
     topic_id: str
     count: int = 0
 
 
+@_pickled_as_call
 @dataclass(frozen=True, slots=True)
 class AuthorRecord:
     """A researcher as a source states it. ``last_known_institution_ids`` are
@@ -104,6 +130,7 @@ class AuthorRecord:
     source_updated_date: date | None = None
 
 
+@_pickled_as_call
 @dataclass(frozen=True, slots=True)
 class AuthorshipRecord:
     position: int
@@ -115,6 +142,7 @@ class AuthorshipRecord:
     institution_ids: tuple[str, ...] = ()
 
 
+@_pickled_as_call
 @dataclass(frozen=True, slots=True)
 class WorkTopicLink:
     topic_id: str
@@ -122,6 +150,7 @@ class WorkTopicLink:
     is_primary: bool = False
 
 
+@_pickled_as_call
 @dataclass(frozen=True, slots=True)
 class YearCitations:
     """Citations a work received in one year, as the source counts them."""
@@ -130,6 +159,7 @@ class YearCitations:
     cited_by_count: int
 
 
+@_pickled_as_call
 @dataclass(frozen=True, slots=True)
 class WorkRecord:
     """A work. ``openalex_id`` is None for a work known only to another

@@ -1,7 +1,12 @@
 """Bookkeeping of an import run on its row, shared by every source: creating
 it, its rejections and counts, its failure; one process per run (a session
 advisory lock); the catalog write lock; time slices; planner statistics of
-the tables a load fills. The run's life is ``works.ingest.driver``'s."""
+the tables a load fills. The run's life is ``works.ingest.driver``'s.
+
+For a snapshot run fanned out over workers (``works.fan_out``), the same for
+each of its parts: one process per part (its own session lock, and which
+parts are held), a page's counts and checkpoint on the part's row with the
+run's totals moved by increments, and the deliveries of its task."""
 
 from __future__ import annotations
 
@@ -12,11 +17,21 @@ from contextlib import contextmanager
 from typing import Any
 
 from django.db import DatabaseError, connection, transaction
+from django.db.models import F, Model
 from django.db.models.functions import Now
 
-from bzpeer.db import AdvisoryLock, advisory_xact_lock
+from bzpeer.db import AdvisoryLock, advisory_xact_lock, quoted_table
+from profiles.models import Researcher
 from works.ingest.upsert import UpsertResult, catalog_analyze
-from works.models import ImportRun, RejectedRecord
+from works.models import (
+    ImportRun,
+    ImportRunPart,
+    Institution,
+    RejectedRecord,
+    Source,
+    Topic,
+    Work,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -53,13 +68,31 @@ def import_run_lock(run: ImportRun) -> Iterator[None]:
     PostgreSQL releases it if the process dies, so a crashed run can be
     resumed while a running one cannot be loaded twice (a redelivered Celery
     message, an operator's second --resume): that raises ``ImportRunBusy``."""
-    key = list(AdvisoryLock.IMPORT_RUN.key(run.pk))
+    with _session_lock(AdvisoryLock.IMPORT_RUN, run.pk, what=f"import run {run.pk}"):
+        yield
+
+
+@contextmanager
+def import_run_part_lock(part: ImportRunPart) -> Iterator[None]:
+    """Hold a session-level advisory lock on one part file of a fanned-out
+    run while loading it, as ``import_run_lock`` does for a run: a part is
+    loaded by one worker at a time (a redelivered message finds it busy:
+    ``ImportRunBusy``), and a part whose worker died is free again."""
+    with _session_lock(
+        AdvisoryLock.IMPORT_RUN_PART,
+        part.pk,
+        what=f"part {part.path} of import run {part.run_id}",
+    ):
+        yield
+
+
+@contextmanager
+def _session_lock(lock: AdvisoryLock, object_id: int, *, what: str) -> Iterator[None]:
+    key = list(lock.key(object_id))
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", key)
         if not cursor.fetchone()[0]:
-            raise ImportRunBusy(
-                f"import run {run.pk} is being loaded by another process"
-            )
+            raise ImportRunBusy(f"{what} is being loaded by another process")
     try:
         yield
     finally:
@@ -67,7 +100,29 @@ def import_run_lock(run: ImportRun) -> Iterator[None]:
             with connection.cursor() as cursor:
                 cursor.execute("SELECT pg_advisory_unlock(%s, %s)", key)
         except DatabaseError:
-            logger.warning("could not unlock import run %s", run.pk, exc_info=True)
+            logger.warning("could not unlock %s", what, exc_info=True)
+
+
+def import_run_parts_held(run: ImportRun) -> set[int]:
+    """The ids of ``run``'s parts some process is loading right now (holds
+    their lock), in one look at ``pg_locks``: a part ``running`` that is not
+    among them lost its worker."""
+    namespace = AdvisoryLock.IMPORT_RUN_PART.namespace
+    with connection.cursor() as cursor:
+        # Advisory locks of two int4 keys show as (classid, objid), objsubid 2.
+        cursor.execute(
+            f"""
+            SELECT p.id FROM pg_locks l
+            JOIN {quoted_table(ImportRunPart)} p ON p.id = l.objid::bigint
+            WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 2
+              AND l.classid = %s::oid AND p.run_id = %s
+              AND l.database = (
+                  SELECT oid FROM pg_database WHERE datname = current_database()
+              )
+            """,
+            [namespace, run.pk],
+        )
+        return {part_id for (part_id,) in cursor.fetchall()}
 
 
 def import_run_record_batch(
@@ -103,6 +158,60 @@ def import_run_record_batch(
     for name, value in outcome.items():
         counts[name] = counts.get(name, 0) + value
         setattr(run, f"{name}_count", getattr(run, f"{name}_count") + value)
+
+
+def import_run_part_record_page(
+    part: ImportRunPart,
+    *,
+    checkpoint: dict[str, int],
+    counts: dict[str, int],
+    progress: int,
+    warnings: Sequence[str] = (),
+) -> None:
+    """Store one committed page of a fanned-out run's part: the part's new
+    checkpoint (``lines_done``, ``records_done``), its counts so far
+    (``counts``: the four outcomes) and warnings; and add what the page did
+    to the run's row, its totals and ``progress`` more units done, as
+    increments (``F()``), since other parts add theirs meanwhile. Call it in
+    the page's transaction, so the part's checkpoint and both rows' counts
+    commit with the page or not at all."""
+    delta = {name: counts[name] - getattr(part, f"{name}_count") for name in OUTCOMES}
+    part.lines_done = checkpoint["lines_done"]
+    part.records_done = checkpoint["records_done"]
+    for name in OUTCOMES:
+        setattr(part, f"{name}_count", counts[name])
+    part.warnings = list(warnings)
+    part.save(
+        update_fields=[
+            "lines_done",
+            "records_done",
+            "warnings",
+            *(f"{name}_count" for name in OUTCOMES),
+        ]
+    )
+    changes = {
+        f"{name}_count": F(f"{name}_count") + value
+        for name, value in delta.items()
+        if value
+    }
+    if progress:
+        changes["progress_done"] = F("progress_done") + progress
+    if changes:
+        ImportRun.objects.filter(pk=part.run_id).update(**changes)
+
+
+def import_run_part_delivery_start(part: ImportRunPart) -> int:
+    """Count one more delivery of ``part``'s task, committed at once (before
+    any work, as ``import_run_delivery_start`` does for a run), and return
+    the count."""
+    with transaction.atomic():
+        ImportRunPart.objects.filter(pk=part.pk).update(deliveries=F("deliveries") + 1)
+        part.deliveries = (
+            ImportRunPart.objects.filter(pk=part.pk)
+            .values_list("deliveries", flat=True)
+            .get()
+        )
+    return part.deliveries
 
 
 def import_run_fail(run: ImportRun, error: str) -> None:
@@ -201,3 +310,43 @@ class PlannerStatistics:
             catalog_analyze(entity=entity)
             self.analyzed[entity] = self.analyzed.get(entity, 0) + self.pending[entity]
             self.pending[entity] = 0
+
+
+# The table of each entity whose planner statistics ``SharedPlannerStatistics``
+# watches (its children grow with it).
+_ENTITY_TABLE: dict[str, type[Model]] = {
+    "institutions": Institution,
+    "sources": Source,
+    "topics": Topic,
+    "authors": Researcher,
+    "works": Work,
+}
+
+
+class SharedPlannerStatistics(PlannerStatistics):
+    """``PlannerStatistics`` for the parts of a fanned-out run, which create
+    an entity's rows in many processes at once, none of which sees what the
+    others created: after each page that created rows, ask PostgreSQL's own
+    count (``pg_stat_user_tables``, shared by every process) whether the
+    rows changed since the table's last ANALYZE, by anyone, outnumber the
+    rows it held then (from one batch's worth on), and ANALYZE when they do:
+    the statistics stay as fresh as a load in one process keeps them, at a
+    few dozen ANALYZEs for a full snapshot whatever the number of parts."""
+
+    def grown(self, *, entity: str, created: int) -> None:
+        if created and self._stale(entity):
+            catalog_analyze(entity=entity)
+
+    def _stale(self, entity: str) -> bool:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT s.n_mod_since_analyze, greatest(c.reltuples, 0)"
+                " FROM pg_stat_user_tables s JOIN pg_class c ON c.oid = s.relid"
+                " WHERE s.relid = %s::regclass",
+                [_ENTITY_TABLE[entity]._meta.db_table],
+            )
+            row = cursor.fetchone()
+        if row is None:
+            return False
+        changed, rows = row
+        return changed >= max(self.batch_size, rows)

@@ -8,8 +8,10 @@ Atom never needs a DTD, so a document that declares one, or an entity, is
 refused before anything is expanded (billion laughs, external entities). What
 arXiv answers that we cannot use raises a ``SourceError`` an operator can act
 on: its own error feed (``SourceRefused`` with arXiv's words), or a feed that
-is ill-formed, truncated or not Atom (``SourceMalformed``). A single entry we
-cannot use is rejected with its reason and the rest of the page stands.
+is ill-formed, truncated or not Atom, an HTML page, an empty page or one that
+is no XML at all (``SourceMalformed``, each named as what it is). A single
+entry we cannot use is rejected with its reason and the rest of the page
+stands.
 
 An entry becomes a ``WorkRecord`` of type "preprint" at the arXiv venue, named
 by its arXiv id without version (the paper, described by the version arXiv
@@ -69,6 +71,15 @@ USER_AGENT = "BZPEER/0.1 (arXiv importer)"
 # arXiv's error feed has one entry whose id is under this address.
 _ERROR_ID = re.compile(r"^https?://arxiv\.org/api/errors")
 _CATEGORY = re.compile(r"^[a-z][a-z\-]*(?:\.[A-Za-z][A-Za-z\-]*)?$")
+# An HTML page (a proxy's or a load balancer's error page, a maintenance
+# notice), with or without its doctype: told apart before it is parsed as
+# XML, where its doctype would read as a DTD and its markup as damage.
+_HTML = re.compile(
+    rb"^\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html)[\s>]",
+    re.IGNORECASE | re.DOTALL,
+)
+_HTML_TITLE = re.compile(rb"<title[^>]*>(.*?)</title", re.IGNORECASE | re.DOTALL)
+_TAG = re.compile(rb"<[^>]*>")
 
 
 class Call(Protocol):
@@ -191,11 +202,33 @@ def arxiv_fetch(
     return parse_feed(call(request, what=what, kind="list"), what=what)
 
 
+def _not_a_document(content: bytes, *, what: str) -> SourceMalformed | None:
+    """The error of an answer that is no XML document, known before parsing:
+    an empty page, or an HTML page (whose doctype would read as a DTD, and
+    its markup as damage); None otherwise."""
+    prefix = f"arXiv answered {what} with"
+    head = content[:65536]
+    if not head.strip():
+        return SourceMalformed(f"{prefix} an empty page, not an Atom feed")
+    if _HTML.match(head):
+        title = _HTML_TITLE.search(head)
+        text = title.group(1) if title else _TAG.sub(b" ", head)
+        words = _collapse(text.decode("utf-8", "replace"))[:120]
+        return SourceMalformed(
+            f"{prefix} an HTML page, not an Atom feed"
+            + (f" ({words})" if words else "")
+        )
+    return None
+
+
 def _parse_xml(content: bytes, *, what: str) -> Element:
     """The document's root. A DTD is refused outright: Atom needs none, and
     it is where entity expansions and external entities are declared, so
     nothing is ever expanded or fetched."""
     prefix = f"arXiv answered {what} with"
+    not_a_document = _not_a_document(content, what=what)
+    if not_a_document is not None:
+        raise not_a_document
     try:
         return DefusedElementTree.fromstring(content, forbid_dtd=True)
     except DTDForbidden as exc:
@@ -204,7 +237,16 @@ def _parse_xml(content: bytes, *, what: str) -> Element:
             "refused: Atom needs none, and a DTD declares entity expansions "
             "(billion laughs) and external entities (XXE)"
         ) from None
-    except ElementTree.ParseError as exc:
+    except (ElementTree.ParseError, LookupError, ValueError) as exc:
+        # LookupError: an encoding Python does not know; ValueError: one
+        # expat cannot use (a multi-byte one).
+        start = content[:80].lstrip(b"\xef\xbb\xbf \t\r\n")
+        if start[:1] not in (b"<", b"\xff", b"\xfe", b"\x00"):
+            # JSON, plain text: not XML at all, rather than a damaged feed.
+            text = _collapse(start.decode("utf-8", "replace"))
+            raise SourceMalformed(
+                f"{prefix} a page that is not XML ({text!r})"
+            ) from None
         raise SourceMalformed(
             f"{prefix} ill-formed XML ({exc}): a truncated or damaged feed, "
             "not imported"
@@ -267,7 +309,9 @@ def _count(root: Element, name: str, *, what: str, required: bool) -> int:
     value = _text(root, f"{OPENSEARCH}{name}")
     if not value and not required:
         return 0
-    if not value.isdigit():
+    # ASCII digits, and fewer than 19 ("²" is a digit to isdigit, not to
+    # int, and int refuses 4,300 digits and more).
+    if not (value.isascii() and value.isdigit() and len(value) <= 18):
         raise SourceMalformed(
             f"arXiv answered {what} with a feed whose opensearch:{name} is "
             f"{value[:40]!r}, not a count"

@@ -39,6 +39,11 @@ NO_API_KEY_WARNING = (
     "https://openalex.org/settings/api and set OPENALEX_API_KEY."
 )
 
+# Where the API is. pyalex 0.21 writes every URL with this host whatever its
+# config says; ``OPENALEX_API_URL`` (a mirror, a proxy, a local stand-in)
+# replaces it in each request.
+OPENALEX_URL = "https://api.openalex.org"
+
 # The most results OpenAlex serves on one page, and the most values it takes
 # in one OR filter (``openalex_id:A1|A2|…``).
 PER_PAGE = 200
@@ -178,16 +183,20 @@ class Page:
 
 class _TimeoutSession(BoundedSession):
     """pyalex sends its requests without a timeout, and a stalled connection
-    would hold the run (and its lock) forever; this session adds one, and
-    keeps the last response for telling an error page from a malformed one."""
+    would hold the run (and its lock) forever; this session adds one, sends
+    them to ``base_url``, and keeps the last response for telling an error
+    page from a malformed one."""
 
-    def __init__(self, timeout: float):
+    def __init__(self, timeout: float, base_url: str = OPENALEX_URL):
         super().__init__()
         self.timeout = timeout
+        self.base_url = base_url.rstrip("/")
         self.last_response: requests.Response | None = None
 
     def request(self, method, url, **kwargs):
         kwargs.setdefault("timeout", self.timeout)
+        if self.base_url != OPENALEX_URL and url.startswith(f"{OPENALEX_URL}/"):
+            url = self.base_url + url.removeprefix(OPENALEX_URL)
         self.last_response = None
         response = super().request(method, url, **kwargs)
         self.last_response = response
@@ -199,14 +208,21 @@ class OpenAlexClient:
     (a redirect of a merged id followed) and raises as the module docstring
     says."""
 
-    def __init__(self, *, api_key: str = "", email: str = "", timeout: float = 30.0):
+    def __init__(
+        self,
+        *,
+        api_key: str = "",
+        email: str = "",
+        timeout: float = 30.0,
+        base_url: str = OPENALEX_URL,
+    ):
         # pyalex's configuration is module-global; every client sets all of
         # it, so the last one made wins, with the same settings anyway.
         pyalex.config.api_key = api_key or None
         pyalex.config.email = email or None
         pyalex.config.max_retries = 0
         self.has_api_key = bool(api_key)
-        self.session = _TimeoutSession(timeout)
+        self.session = _TimeoutSession(timeout, base_url)
 
     @classmethod
     def from_settings(cls) -> OpenAlexClient:
@@ -214,6 +230,7 @@ class OpenAlexClient:
             api_key=settings.OPENALEX_API_KEY,
             email=settings.OPENALEX_EMAIL,
             timeout=settings.IMPORT_HTTP_TIMEOUT,
+            base_url=settings.OPENALEX_API_URL,
         )
 
     def author(self, key: str) -> dict[str, Any]:
@@ -311,13 +328,30 @@ class OpenAlexClient:
                 # An error page that is not JSON: its status decides.
                 response.raise_for_status()
             if isinstance(exc, requests.JSONDecodeError):
-                raise SourceMalformed(
-                    f"OpenAlex answered {what} with a page that is not JSON ({exc})"
-                ) from exc
+                raise SourceMalformed(_not_json(what, exc)) from exc
             raise SourceMalformed(
                 f"OpenAlex answered {what} with JSON that is not an OpenAlex "
                 f"answer ({type(exc).__name__}: {exc})"
             ) from exc
+
+
+def _not_json(what: str, exc: requests.JSONDecodeError) -> str:
+    """Why a page is refused: JSON that breaks off (a body cut short with a
+    matching length, which no HTTP check sees), or a page that is not JSON
+    at all, with its first characters (an HTML error page says what it is)."""
+    doc = exc.doc if isinstance(exc.doc, str) else ""
+    body = doc.strip()
+    if body[:1] in ("{", "[") and (
+        exc.pos >= len(doc.rstrip()) or exc.msg.startswith("Unterminated string")
+    ):
+        return (
+            f"OpenAlex answered {what} with JSON that breaks off after "
+            f"{len(doc)} characters ({exc}): a truncated answer, not imported"
+        )
+    start = " ".join(body[:80].split())
+    return f"OpenAlex answered {what} with a page that is not JSON ({exc})" + (
+        f": {start!r}" if start else ""
+    )
 
 
 def own_id(entity: str, raw: Any) -> str | None:

@@ -11,6 +11,8 @@ are stored verbatim, markup included: escaping is the template's job.
 
 from __future__ import annotations
 
+import re
+from itertools import chain
 from typing import Any
 
 from works.ingest.fields import (
@@ -56,6 +58,8 @@ from works.ingest.records import (
 )
 from works.text import normalize_name
 
+_COUNTRY_CODE = re.compile(r"[A-Z]{2}")
+
 # --- entities ----------------------------------------------------------------
 
 
@@ -65,11 +69,16 @@ def normalize_institution(raw: Any) -> InstitutionRecord:
     ids = read_optional_object(record, "ids", "ids") or {}
     ror = read_string(record, "ror", "ror") or read_string(ids, "ror", "ids.ror")
     country_code = read_code(record, "country_code", "country_code", max_length=2)
+    country_code = country_code.upper()
+    if not _COUNTRY_CODE.fullmatch(country_code):
+        # Not an ISO 3166 code, dropped as any code that does not fit is
+        # ("ß".upper() is "SS": it would not fit either).
+        country_code = ""
     return InstitutionRecord(
         openalex_id=read_own_id(record, "I"),
         display_name=read_text(record, "display_name", "display_name", max_length=500),
         ror=normalize_ror(ror),
-        country_code=country_code.upper(),
+        country_code=country_code,
         type=read_code(record, "type", "type", max_length=50),
         homepage_url=homepage_url,
         domain=domain_from_url(homepage_url),
@@ -169,6 +178,39 @@ def _abstract(record: dict) -> str:
     )
     if not index:
         return ""
+    words = _words_in_order(index)
+    if words is None:
+        words = _words_sorted(index)
+    return clean_text(" ".join(words))
+
+
+def _words_in_order(index: dict) -> list[str] | None:
+    """The words of an index that places each once, at positions 0 to n-1
+    (as OpenAlex writes them), in one pass over a list of n slots; None for
+    any other index, which ``_words_sorted`` reads."""
+    lists = list(index.values())
+    if set(map(type, lists)) != {list}:
+        return None
+    positions = list(chain.from_iterable(lists))
+    total = len(positions)
+    # A set of the types, min and max: checked at C speed, not word by word.
+    if not total or set(map(type, positions)) != {int}:
+        return None
+    if min(positions) < 0 or max(positions) >= total:
+        return None
+    slots: list[str | None] = [None] * total
+    for word, places in zip(index, lists, strict=True):
+        for position in places:
+            slots[position] = word
+    # n positions below n with none left empty: each was placed once.
+    return None if None in slots else slots  # type: ignore[return-value]
+
+
+def _words_sorted(index: dict) -> list[str]:
+    """The words of any index in position order, a word placed twice
+    appearing twice and the words of one position in their sort order; a
+    gap is skipped. Rejects an index whose positions are not lists of
+    integers from 0."""
     placed: list[tuple[int, str]] = []
     for word, positions in index.items():
         if not isinstance(positions, list) or not all(
@@ -179,7 +221,7 @@ def _abstract(record: dict) -> str:
             )
         placed.extend((position, word) for position in positions)
     placed.sort()
-    return clean_text(" ".join(word for _, word in placed))
+    return [word for _, word in placed]
 
 
 def _authorship(item: Any, position: int) -> AuthorshipRecord:

@@ -15,6 +15,7 @@ works; within an entity by partition date, then part number.
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import json
 import logging
@@ -22,11 +23,13 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
+import orjson
 from django.conf import settings
 
 from works.ingest.openalex.normalize import NORMALIZERS
+from works.ingest.openalex.read_ahead import ReadAhead
 from works.ingest.records import (
     ENTITIES,
     Record,
@@ -233,25 +236,25 @@ class LineTooLong:
     """Stands for a line longer than ``SNAPSHOT_MAX_LINE_BYTES`` (never held
     in memory whole): its length and its first bytes, for the rejection."""
 
-    def __init__(self, length: int, head: bytes):
+    def __init__(self, length: int, head: bytes, limit: int):
         self.length = length
         self.head = head
+        self.limit = limit
 
     @property
     def reason(self) -> str:
         return (
             f"line of {self.length} bytes is longer than the "
-            f"{settings.SNAPSHOT_MAX_LINE_BYTES} bytes allowed "
-            "(SNAPSHOT_MAX_LINE_BYTES)"
+            f"{self.limit} bytes allowed (SNAPSHOT_MAX_LINE_BYTES)"
         )
 
 
-def _lines(stream: IO[bytes]) -> Iterator[bytes | LineTooLong]:
+def _lines(stream: IO[bytes], max_line_bytes: int) -> Iterator[bytes | LineTooLong]:
     """The stream's lines, each read with a bounded ``readline``: a line
-    longer than ``SNAPSHOT_MAX_LINE_BYTES`` (newline excluded) comes as a
+    longer than ``max_line_bytes`` (newline excluded) comes as a
     ``LineTooLong``, read past in chunks up to its newline, so one enormous
     line cannot exhaust a worker's memory."""
-    limit = max(1, settings.SNAPSHOT_MAX_LINE_BYTES)
+    limit = max(1, max_line_bytes)
     while True:
         line = stream.readline(limit + 1)
         if not line:
@@ -265,7 +268,9 @@ def _lines(stream: IO[bytes]) -> Iterator[bytes | LineTooLong]:
             if not line:
                 break
             length += len(line)
-        yield LineTooLong(length - (1 if line.endswith(b"\n") else 0), head)
+        yield LineTooLong(
+            length - (1 if line.endswith(b"\n") else 0), head, max_line_bytes
+        )
 
 
 def count_records(part: PartFile) -> int:
@@ -273,25 +278,54 @@ def count_records(part: PartFile) -> int:
     with _open(part.path) as stream:
         return sum(
             1
-            for line in _lines(stream)
+            for line in _lines(stream, settings.SNAPSHOT_MAX_LINE_BYTES)
             if isinstance(line, LineTooLong) or line.strip()
         )
 
 
 def normalize_line(entity: str, line: bytes) -> Record:
     """One JSON line as the normalized record of ``entity``; raises
-    ``RecordRejected`` with the reason when it cannot be one."""
+    ``RecordRejected`` with the reason when it cannot be one.
+
+    Read with orjson, and again with the standard library when orjson
+    refuses the line or the record read is rejected: the standard
+    library's reading decides then, with its message. orjson reads what it
+    accepts as ``json`` does, except integers past 64 bits, which it makes
+    floats (a count of 10**30 would be "not an integer" instead of "out of
+    range"), and it refuses lines ``json`` reads (NaN, a lone surrogate,
+    1e400); either way the record is read again. One difference stays: a
+    line nested some 1,000 levels deep, past what ``json`` had the stack
+    for ("nested too deeply"), is read up to orjson's limit of 1,024."""
+    normalize = NORMALIZERS[entity]
+    try:
+        raw = orjson.loads(line)
+    except orjson.JSONDecodeError:
+        pass
+    else:
+        try:
+            return normalize(raw)
+        except RecordRejected:
+            pass
+    return normalize(_json_loads(line))
+
+
+def _json_loads(line: bytes) -> Any:
+    """``line`` read by the standard library, or ``RecordRejected`` with
+    what is wrong with it."""
     try:
         text = line.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise RecordRejected(f"invalid UTF-8 at byte {exc.start}") from None
     try:
-        raw = json.loads(text)
+        return json.loads(text)
     except json.JSONDecodeError as exc:
         raise RecordRejected(f"invalid JSON: {exc.msg}") from None
+    except ValueError as exc:
+        # An integer of 4,300 digits and more, which Python will not read;
+        # what follows the ";" is advice to a programmer.
+        raise RecordRejected(f"invalid JSON: {str(exc).split(';')[0]}") from None
     except RecursionError:
         raise RecordRejected("invalid JSON: nested too deeply") from None
-    return NORMALIZERS[entity](raw)
 
 
 def read_batches(
@@ -301,10 +335,51 @@ def read_batches(
     rejected; lines up to ``skip_lines`` (a resumed file's committed part)
     are read past. A line longer than ``SNAPSHOT_MAX_LINE_BYTES`` is
     rejected with its length, unread. Yields a last, possibly empty batch so
-    the caller always learns where the file ended."""
+    the caller always learns where the file ended.
+
+    With ``SNAPSHOT_PARSE_AHEAD``, a file longer than one batch has its
+    batches after the first read, parsed and normalized in a child process
+    (``read_ahead``), the next one while the caller writes the one before;
+    the batches are the same either way. The first is read here: a child
+    gains nothing on a file of one batch, and starts while the caller
+    writes the first. The child stops when the caller stops early
+    (``StopSlice``, an error), when this generator is closed or collected."""
+    max_line_bytes = settings.SNAPSHOT_MAX_LINE_BYTES
+    batches = batches_of(
+        part,
+        batch_size=batch_size,
+        skip_lines=skip_lines,
+        max_line_bytes=max_line_bytes,
+    )
+    if not settings.SNAPSHOT_PARSE_AHEAD:
+        yield from batches
+        return
+    first = next(batches)
+    if first.size < batch_size:  # the file ended within it
+        yield first
+        return
+    batches.close()
+    try:
+        ahead = ReadAhead(batches_of, part, batch_size, first.last_line, max_line_bytes)
+    except (AssertionError, OSError) as exc:
+        # A daemonic process (a pool's worker) may not start children; nor
+        # may one out of processes or file descriptors.
+        logger.warning("%s: read in this process, not ahead (%s)", part.relative, exc)
+        ahead = batches_of(part, batch_size, first.last_line, max_line_bytes)
+    with contextlib.closing(ahead):
+        yield first
+        yield from ahead
+
+
+def batches_of(
+    part: PartFile, batch_size: int, skip_lines: int, max_line_bytes: int
+) -> Iterator[Batch]:
+    """``read_batches`` in this process, its settings given: what a child
+    reading ahead runs, without Django."""
     batch = Batch(part=part, last_line=skip_lines)
+    entity = part.entity
     with _open(part.path) as stream:
-        for number, line in enumerate(_lines(stream), start=1):
+        for number, line in enumerate(_lines(stream, max_line_bytes), start=1):
             if number <= skip_lines:
                 continue
             batch.last_line = number
@@ -316,7 +391,7 @@ def read_batches(
                 continue
             else:
                 try:
-                    record = normalize_line(part.entity, line)
+                    record = normalize_line(entity, line)
                 except RecordRejected as exc:
                     batch.rejected.append((number, exc.reason, rejection_excerpt(line)))
                 else:

@@ -10,12 +10,20 @@ file in progress with the lines and records done in it (``file``,
 ``lines_done``, ``records_done``); for merged ids ``merged_done``, then
 ``merged_file`` and ``merged_lines_done``. Progress counts records (lines),
 and a manifest whose count disagrees with its file is a warning of the run.
+
+A run fanned out over workers (``parameters["fan_out"]``, see
+``works.fan_out``) has its part files loaded by tasks of their own, each
+through ``part_file_store`` with a checkpoint of its own (an
+``ImportRunPart``). Its importer runs once they are all done: it sums the
+parts' counts into the run's, then applies the merged ids as above; a part
+that failed fails the run (``SnapshotPartsUnfinished``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from profiles.models import Researcher
 from works.ingest.driver import ImportContext, Located
@@ -32,15 +40,43 @@ from works.ingest.openalex.snapshot import (
     read_batches,
     snapshot_plan,
 )
+from works.ingest.records import ENTITIES
+from works.ingest.runs import OUTCOMES
 from works.ingest.upsert import UpsertResult
 from works.merges import merges_apply
-from works.models import RejectedRecord
+from works.models import ImportRunPart, RejectedRecord
+
+# The run parameter that marks a run fanned out over workers.
+FAN_OUT = "fan_out"
+# Set in the checkpoint of a fanned-out run once its parts' counts are summed
+# into the run's: the merged ids' pages add theirs after.
+PARTS_COUNTED = "parts_counted"
+
+
+class SnapshotPartsUnfinished(Exception):
+    """A fanned-out run's importer ran while some of its part files are not
+    loaded (one failed): the run fails with the message."""
 
 
 def snapshot_import(context: ImportContext) -> None:
     """Load the run's snapshot path from its checkpoint (see the module
     docstring). Raises ``FileNotFoundError`` or ``ValueError`` for a path it
     cannot load (the driver fails the run with it)."""
+    path = context.parameters["path"]
+    entity = context.parameters.get("entity")
+    if context.parameters.get(FAN_OUT):
+        _parts_sum(context)
+        merged = merged_ids_files(path, entity=entity) if Path(path).is_dir() else []
+    else:
+        merged = _files_load(context)
+    for file in merged:
+        if file.relative not in context.checkpoint.get("merged_done", []):
+            _apply_merged_ids(context, file)
+
+
+def _files_load(context: ImportContext) -> list[MergedIdsFile]:
+    """The in-process load of every part file the checkpoint has not done;
+    returns the merged-ids files to apply after them."""
     path = context.parameters["path"]
     entity = context.parameters.get("entity")
     plan = snapshot_plan(path, entity=entity)
@@ -61,18 +97,50 @@ def snapshot_import(context: ImportContext) -> None:
         if part.relative not in done:
             context.describe(part.relative)
             _load_file(context, part)
-    for file in merged:
-        if file.relative not in context.checkpoint.get("merged_done", []):
-            _apply_merged_ids(context, file)
+    return merged
 
 
 def _load_file(context: ImportContext, part: PartFile) -> None:
     """One part file from where the checkpoint left it, a batch a page."""
     checkpoint = context.checkpoint
     resumed = checkpoint.get("file") == part.relative
-    records = checkpoint.get("records_done", 0) if resumed else 0
-    skip = checkpoint.get("lines_done", 0) if resumed else 0
-    for batch in read_batches(part, batch_size=context.batch_size, skip_lines=skip):
+    part_file_store(
+        context,
+        part,
+        skip_lines=checkpoint.get("lines_done", 0) if resumed else 0,
+        records_done=checkpoint.get("records_done", 0) if resumed else 0,
+        checkpoint=lambda lines, records: {
+            "file": part.relative,
+            "lines_done": lines,
+            "records_done": records,
+        },
+    )
+    files_done = [*context.checkpoint.get("files_done", []), part.relative]
+    for key in ("file", "lines_done", "records_done"):
+        context.run.checkpoint.pop(key, None)
+    context.run.checkpoint["files_done"] = files_done
+    context.run.save(update_fields=["checkpoint"])
+
+
+def part_file_store(
+    context: ImportContext,
+    part: PartFile,
+    *,
+    skip_lines: int,
+    records_done: int,
+    checkpoint: Callable[[int, int], dict[str, Any]],
+) -> None:
+    """Store ``part`` from the line after ``skip_lines`` (of which
+    ``records_done`` records), a batch a page through ``context.store``,
+    each page committed with ``checkpoint(lines_done, records_done)``; warn
+    when the file holds another count than its manifest lists. The one loop
+    of both ways to load a snapshot: the in-process importer and a part
+    task (``works.ingest.openalex.snapshot_parts``). Raises ``StopSlice``
+    before a batch when the context's time budget is spent."""
+    records = records_done
+    for batch in read_batches(
+        part, batch_size=context.batch_size, skip_lines=skip_lines
+    ):
         # Asked before each batch: a batch read and not written costs only
         # the reading, and the file is finished in the slice that wrote its
         # last batch.
@@ -82,11 +150,7 @@ def _load_file(context: ImportContext, part: PartFile) -> None:
             batch.records,
             entity=part.entity,
             after=_sample_marker(context, batch),
-            checkpoint={
-                "file": part.relative,
-                "lines_done": batch.last_line,
-                "records_done": records,
-            },
+            checkpoint=checkpoint(batch.last_line, records),
             locate=lambda _records, result, batch=batch: _rejections(batch, result),
             progress=batch.size,
             stop_after=False,
@@ -96,11 +160,49 @@ def _load_file(context: ImportContext, part: PartFile) -> None:
             f"{part.relative}: the manifest lists {part.expected_records} "
             f"records, the file holds {records}"
         )
-    files_done = [*context.checkpoint.get("files_done", []), part.relative]
-    for key in ("file", "lines_done", "records_done"):
-        context.run.checkpoint.pop(key, None)
-    context.run.checkpoint["files_done"] = files_done
-    context.run.save(update_fields=["checkpoint"])
+
+
+def _parts_sum(context: ImportContext) -> None:
+    """A fanned-out run's counts from its parts': per entity and in all,
+    with their warnings; raises ``SnapshotPartsUnfinished`` while a part is
+    not loaded. Once every part is, the sum is marked done
+    (``PARTS_COUNTED``) so that a resumed run does not count the merged ids'
+    pages over again."""
+    run = context.run
+    if not run.checkpoint.get(PARTS_COUNTED):
+        parts = list(ImportRunPart.objects.filter(run=run).order_by("position"))
+        counts = {
+            key: value for key, value in run.counts.items() if key not in ENTITIES
+        }
+        for name in OUTCOMES:
+            setattr(run, f"{name}_count", 0)
+        warnings = run.checkpoint.setdefault("warnings", [])
+        for part in parts:
+            entity = counts.setdefault(part.entity, dict.fromkeys(OUTCOMES, 0))
+            for name in OUTCOMES:
+                value = getattr(part, f"{name}_count")
+                entity[name] += value
+                setattr(run, f"{name}_count", getattr(run, f"{name}_count") + value)
+            warnings += [w for w in part.warnings if w not in warnings]
+        run.counts = counts
+        if all(part.status == ImportRunPart.Status.SUCCEEDED for part in parts):
+            run.checkpoint[PARTS_COUNTED] = True
+        run.save(
+            update_fields=[
+                "counts",
+                "checkpoint",
+                *(f"{name}_count" for name in OUTCOMES),
+            ]
+        )
+    unfinished = ImportRunPart.objects.filter(run=run).exclude(
+        status=ImportRunPart.Status.SUCCEEDED
+    )
+    if unfinished.exists():
+        failed = unfinished.filter(status=ImportRunPart.Status.FAILED).first()
+        reason = f": {failed.path}: {failed.error}" if failed else ""
+        raise SnapshotPartsUnfinished(
+            f"{unfinished.count()} part file(s) not loaded{reason}"
+        )
 
 
 def _sample_marker(context: ImportContext, batch: Batch) -> Callable[[], None] | None:

@@ -23,14 +23,27 @@ NULL or skipped), and keep batches to a few thousand records. Records
 refused here (an ORCID already held by another researcher, a record
 superseded by a later one in the same batch) come back in
 ``UpsertResult.rejected``; nothing already stored is lost to them.
+
+Concurrent writers: batches of import runs are written one at a time (the
+catalog write lock, ``works.ingest.runs``), but other writers change the same
+rows meanwhile (trust recomputes, merges, version grouping, owners' edits).
+Each statement that locks catalog rows takes them in one fixed order, the
+order of the key it locks them by (``ON CONFLICT`` target, row id), so two
+writers meeting on rows wait for each other instead of deadlocking; a batch
+that is chosen as a deadlock's victim all the same (or meets a
+serialization failure) is rolled back to its savepoint and written again,
+a few times, with backoff (``upsert_records``).
 """
 
 from __future__ import annotations
 
+import logging
+import random
+import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from django.db import connection
+from django.db import OperationalError, connection
 from django.db.models import Model
 
 from bzpeer.db import quoted_table
@@ -64,6 +77,7 @@ from works.models import (
 __all__ = [
     "UpsertResult",
     "catalog_analyze",
+    "is_deadlock",
     "upsert_institutions",
     "upsert_records",
     "upsert_researchers",
@@ -71,6 +85,8 @@ __all__ = [
     "upsert_topics",
     "upsert_works",
 ]
+
+logger = logging.getLogger(__name__)
 
 _UPSERTS: dict[type, Callable[[Sequence[Any]], UpsertResult]] = {
     InstitutionRecord: upsert_institutions,
@@ -81,15 +97,53 @@ _UPSERTS: dict[type, Callable[[Sequence[Any]], UpsertResult]] = {
 }
 
 
+# Tries of a batch that deadlocks, and the first wait between two (doubled
+# each time, with jitter): about a second and a half in all.
+DEADLOCK_ATTEMPTS = 4
+DEADLOCK_BACKOFF_SECONDS = 0.1
+# SQLSTATEs worth writing a batch again for: deadlock_detected,
+# serialization_failure.
+_RETRYABLE_SQLSTATES = frozenset({"40P01", "40001"})
+
+
+def is_deadlock(error: BaseException) -> bool:
+    """True for a database error that writing the same batch again may
+    escape: PostgreSQL's deadlock_detected (40P01) or serialization_failure
+    (40001), as Django wraps psycopg's."""
+    cause = error if getattr(error, "sqlstate", None) else error.__cause__
+    return getattr(cause, "sqlstate", None) in _RETRYABLE_SQLSTATES
+
+
 def upsert_records(records: Sequence[Record]) -> UpsertResult:
     """Upsert a batch of records of one kind (all institutions, all works…);
-    an empty batch does nothing."""
+    an empty batch does nothing. A batch chosen as a deadlock's victim is
+    rolled back (its savepoint: the caller's transaction goes on) and written
+    again, ``DEADLOCK_ATTEMPTS`` times in all, waiting a little longer each
+    time; the last attempt's error is raised."""
     if not records:
         return UpsertResult()
     kinds = {type(record) for record in records}
     if len(kinds) != 1:
         raise TypeError("a batch holds records of one kind")
-    return _UPSERTS[kinds.pop()](records)
+    upsert = _UPSERTS[kinds.pop()]
+    for attempt in range(1, DEADLOCK_ATTEMPTS + 1):
+        try:
+            return upsert(records)
+        except OperationalError as error:
+            if attempt == DEADLOCK_ATTEMPTS or not is_deadlock(error):
+                raise
+            wait = DEADLOCK_BACKOFF_SECONDS * 2 ** (attempt - 1)
+            logger.warning(
+                "a batch of %d %s deadlocked (try %d of %d); writing it again "
+                "in %.2f s",
+                len(records),
+                type(records[0]).__name__,
+                attempt,
+                DEADLOCK_ATTEMPTS,
+                wait,
+            )
+            time.sleep(wait * random.uniform(1, 1.5))  # noqa: S311
+    raise AssertionError("unreachable")
 
 
 _ENTITY_TABLES: dict[str, tuple[type[Model], ...]] = {

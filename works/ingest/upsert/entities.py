@@ -84,7 +84,8 @@ def _upsert_by_openalex_id(
             SELECT {", ".join([*(f"s.{c}" for c in columns), "now()", "now()"])}
                    {"".join(f", {p}" for p in placeholders)}
             FROM {stage} s
-            ORDER BY s.seq
+            -- Rows locked in key order: no deadlock with another writer.
+            ORDER BY s.openalex_id
             ON CONFLICT (openalex_id) DO UPDATE SET
                 {", ".join(f"{c} = EXCLUDED.{c}" for c in updated)},
                 updated_at = EXCLUDED.updated_at

@@ -197,7 +197,9 @@ def _write(cursor) -> tuple[set[int], set[int]]:
             LIMIT 1
         ) affiliation ON true
         WHERE s.reject_reason IS NULL
-        ORDER BY s.seq
+        -- Rows (the updated ones and those left unchanged, which ON CONFLICT
+        -- locks too) locked in id order, the order of every batch writer.
+        ORDER BY s.researcher_id
         ON CONFLICT (id) DO UPDATE SET
             {", ".join(f"{c} = EXCLUDED.{c}" for c in columns)},
             updated_at = EXCLUDED.updated_at

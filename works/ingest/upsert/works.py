@@ -335,7 +335,9 @@ def _write(cursor) -> tuple[set[int], set[int]]:
         FROM {_STAGE} s
         LEFT JOIN {quoted_table(Source)} venue
             ON venue.openalex_id = s.source_openalex_id
-        ORDER BY s.seq
+        -- Rows (the updated ones and those left unchanged, which ON CONFLICT
+        -- locks too) locked in id order, the order of every batch writer.
+        ORDER BY s.work_id
         ON CONFLICT (id) DO UPDATE SET
             {", ".join(f"{c} = {new_values[c]}" for c in columns)},
             updated_at = EXCLUDED.updated_at

@@ -206,10 +206,29 @@ def test_a_truncated_feed_is_refused_with_the_place_it_breaks():
 
 def test_a_page_that_is_not_atom_is_refused():
     with pytest.raises(SourceMalformed) as malformed:
-        parse_feed(b"<html><body>Service Unavailable</body></html>", what="page 1")
+        parse_feed(b"<feeds><feed/></feeds>", what="page 1")
 
     assert malformed.value.reason == (
-        "arXiv answered page 1 with <html>, not an Atom feed"
+        "arXiv answered page 1 with <feeds>, not an Atom feed"
+    )
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"<html><body>Service Unavailable</body></html>",
+        # Its doctype is no DTD of a feed, nor its <br> a damaged one.
+        b"\n<!DOCTYPE html>\n<html><head><title>Service Unavailable</title>"
+        b"<body>Back soon<br></body></html>",
+    ],
+)
+def test_an_html_page_is_refused_as_what_it_is(body):
+    with pytest.raises(SourceMalformed) as malformed:
+        parse_feed(body, what="page 1")
+
+    assert malformed.value.reason == (
+        "arXiv answered page 1 with an HTML page, not an Atom feed "
+        "(Service Unavailable)"
     )
 
 
