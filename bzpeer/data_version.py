@@ -1,10 +1,12 @@
 """One data version for every cache of derived pages and pictures (the
-research graph's slices today; any page cache to come): a counter in Redis
+research graph's slices, the site search's results, whole pages for
+anonymous visitors: bzpeer.page_cache): a counter in Redis
 that every change of what they show moves, so a cached item keyed by the
 version it was built from is never served after such a change.
 
 Moved by: the end of every import run (works' after-run step), every
-researcher or work merge, every claim decision, every owner curation. A
+researcher or work merge, every claim decision, every owner curation, every
+follow and unfollow, every trust recompute that stored a score. A
 writer calls ``data_version_bump()`` after its commit
 (``data_version_bump_after_commit()`` inside a transaction).
 

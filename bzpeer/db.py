@@ -32,6 +32,9 @@ class AdvisoryLock(enum.Enum):
     # Session lock per import run, keyed by the run's id: one process loads a
     # run at a time, and PostgreSQL frees it when that process dies ("WR").
     IMPORT_RUN = (0x5752, None)
+    # Session lock per part file of a fanned-out snapshot run, keyed by the
+    # part's id: one worker loads a part at a time ("WP").
+    IMPORT_RUN_PART = (0x5750, None)
 
     @property
     def namespace(self) -> int:

@@ -8,6 +8,7 @@ from django.http import Http404, HttpResponsePermanentRedirect
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
+from bzpeer.page_cache import anonymous_page_cache
 from works.models import Institution, Topic, Work
 
 from . import catalog_selectors, pagination, selectors, ties
@@ -40,6 +41,7 @@ def _permanent_redirect(request, url: str) -> HttpResponsePermanentRedirect:
 
 
 @require_safe
+@anonymous_page_cache
 @pagination.page_not_found_answers(anchor="authors")
 def work_detail(request, openalex_id=None, arxiv_id=None, pk=None):
     """A work's page: title, every author (a page of ``AUTHORS_PER_PAGE`` at
@@ -103,6 +105,7 @@ def _catalog_list(request, *, researchers, works, works_count: int):
 
 
 @require_safe
+@anonymous_page_cache
 @pagination.page_not_found_answers(anchor="list")
 def topic_detail(request, openalex_id):
     try:
@@ -119,6 +122,7 @@ def topic_detail(request, openalex_id):
 
 
 @require_safe
+@anonymous_page_cache
 @pagination.page_not_found_answers(anchor="list")
 def institution_detail(request, openalex_id):
     try:

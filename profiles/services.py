@@ -10,6 +10,7 @@ from django.db import connection, transaction
 from django.db.models import Count, Max
 from django.utils import timezone
 
+from bzpeer.data_version import data_version_bump_after_commit
 from bzpeer.db import quoted_table
 from works.models import Authorship, Work
 
@@ -191,6 +192,9 @@ def researcher_trust_update(
         # Rows deleted since the batch was read match nothing and are not
         # counted.
         updated += Researcher.objects.bulk_update(batch, fields=list(TRUST_FIELDS))
+    if updated:
+        # Profiles and pages cached for anonymous visitors show the score.
+        data_version_bump_after_commit()
     return updated
 
 

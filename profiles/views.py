@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_safe
 
 from bzpeer.middleware import with_statement_timeout
+from bzpeer.page_cache import anonymous_page_cache
 
 from . import curation, pagination, popularity, selectors, trust
 from . import search as site_search
@@ -18,6 +19,7 @@ WORKS_PER_PAGE = 20
 
 
 @require_safe
+@anonymous_page_cache
 def home(request):
     return render(
         request,
@@ -36,6 +38,7 @@ def researcher_search(request):
 
 
 @require_safe
+@anonymous_page_cache
 @with_statement_timeout(
     setting="SEARCH_STATEMENT_TIMEOUT_MS", template="profiles/_search_busy.html"
 )
@@ -91,7 +94,15 @@ def merged_researcher_redirect(request, openalex_id: str, *, view: str):
     return HttpResponsePermanentRedirect(f"{url}?{query}" if query else url)
 
 
+def _profile_view_count(request, meta: dict) -> None:
+    """A profile answered from the page cache is a view all the same."""
+    popularity.researcher_view_record(
+        researcher_id=meta["researcher_id"], request=request
+    )
+
+
 @require_safe
+@anonymous_page_cache(on_hit=_profile_view_count)
 @pagination.page_not_found_answers(anchor="works")
 def researcher_detail(request, openalex_id):
     try:
@@ -113,7 +124,7 @@ def researcher_detail(request, openalex_id):
     popularity.researcher_view_record(
         researcher_id=profile.researcher.pk, request=request
     )
-    return render(
+    response = render(
         request,
         "profiles/researcher_detail.html",
         {
@@ -129,9 +140,12 @@ def researcher_detail(request, openalex_id):
             ),
         },
     )
+    response.page_cache_meta = {"researcher_id": profile.researcher.pk}
+    return response
 
 
 @require_safe
+@anonymous_page_cache
 def researcher_trust(request, openalex_id):
     try:
         researcher = selectors.researcher_get(
