@@ -83,7 +83,7 @@ def import_run_task(run_id: int) -> int:
     return run.pk
 
 
-@shared_task(name=IMPORT_RUN_PART_TASK, acks_late=True)
+@shared_task(name=IMPORT_RUN_PART_TASK, acks_late=True, ignore_result=True)
 def import_run_part_task(part_id: int) -> int:
     """Load the part file ``part_id`` of a snapshot run fanned out over
     workers (``works.fan_out.snapshot_part_execute``) from its checkpoint,
