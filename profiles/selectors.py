@@ -468,6 +468,41 @@ def _other_versions() -> QuerySet[Work]:
     )
 
 
+def _work_ordering(sort: str) -> list:
+    if sort not in WORK_SORTS:
+        raise ValueError(f"unknown sort {sort!r}; expected one of {WORK_SORTS}")
+    year = F("publication_year").desc(nulls_last=True)
+    date = F("publication_date").desc(nulls_last=True)
+    if sort == "citations":
+        return [F("cited_by_count").desc(), year, date, F("pk").desc()]
+    return [year, date, F("cited_by_count").desc(), F("pk").desc()]
+
+
+def _listed_works(*, researcher: Researcher, sort: str) -> QuerySet[Work]:
+    """The works the profile of ``researcher`` lists, in ``sort`` order,
+    with nothing joined or prefetched."""
+    ordering = _work_ordering(sort)
+    held = (
+        authorships_shown(Authorship.objects.filter(researcher=researcher))
+        .annotate(listed_id=listed_work_expression())
+        .values("listed_id")
+    )
+    return Work.objects.filter(pk__in=held).order_by(*ordering)
+
+
+def _work_rows(works: QuerySet[Work]) -> QuerySet[Work]:
+    """``works`` with what a row of the profile shows: venue, first authors,
+    other versions."""
+    return (
+        works.select_related("source")
+        .annotate(venue_name=venue_name_expression())
+        .prefetch_related(
+            listed_authorships_prefetch(),
+            Prefetch("versions", queryset=_other_versions(), to_attr="other_versions"),
+        )
+    )
+
+
 def researcher_works(*, researcher: Researcher, sort: str) -> QuerySet[Work]:
     """The works ``researcher`` holds an authorship on, each listed once under
     its listed version (``works.versions``: the published article, when the
@@ -480,28 +515,25 @@ def researcher_works(*, researcher: Researcher, sort: str) -> QuerySet[Work]:
     their researcher, and ``other_versions``: the versions listed under it,
     each fetched for the whole page in one query. The caller paginates.
     """
-    if sort not in WORK_SORTS:
-        raise ValueError(f"unknown sort {sort!r}; expected one of {WORK_SORTS}")
-    held = (
-        authorships_shown(Authorship.objects.filter(researcher=researcher))
-        .annotate(listed_id=listed_work_expression())
-        .values("listed_id")
-    )
-    year = F("publication_year").desc(nulls_last=True)
-    date = F("publication_date").desc(nulls_last=True)
-    if sort == "citations":
-        ordering = [F("cited_by_count").desc(), year, date, F("pk").desc()]
-    else:
-        ordering = [year, date, F("cited_by_count").desc(), F("pk").desc()]
-    return (
-        Work.objects.filter(pk__in=held)
-        .select_related("source")
-        .annotate(venue_name=venue_name_expression())
-        .prefetch_related(
-            listed_authorships_prefetch(),
-            Prefetch("versions", queryset=_other_versions(), to_attr="other_versions"),
-        )
-        .order_by(*ordering)
+    return _work_rows(_listed_works(researcher=researcher, sort=sort))
+
+
+def researcher_work_ids(*, researcher: Researcher, sort: str) -> QuerySet:
+    """The ids of ``researcher_works``, in its order: what the profile
+    paginates. A page's slice of it stays a query (``LIMIT``/``OFFSET``)
+    that ``researcher_works_page`` reads as a subquery, so the database
+    orders the works by their keys alone and reads whole rows for the page's
+    works only."""
+    return _listed_works(researcher=researcher, sort=sort).values_list("pk", flat=True)
+
+
+def researcher_works_page(*, ids: QuerySet, sort: str) -> list[Work]:
+    """The works of one page of the profile, given the page's slice of
+    ``researcher_work_ids`` (the same ``sort``), in that order, each with
+    what ``researcher_works`` gives a row. One query, and one for each of the
+    two prefetches."""
+    return list(
+        _work_rows(Work.objects.filter(pk__in=ids)).order_by(*_work_ordering(sort))
     )
 
 

@@ -115,12 +115,14 @@ def researcher_detail(request, openalex_id):
     if sort not in selectors.WORK_SORTS:
         sort = selectors.WORK_SORT_DEFAULT
     paginator = Paginator(
-        selectors.researcher_works(researcher=profile.researcher, sort=sort),
+        selectors.researcher_work_ids(researcher=profile.researcher, sort=sort),
         WORKS_PER_PAGE,
     )
     # The profile already counted these very works; don't count them twice.
     paginator.count = profile.works_count
     page = pagination.page_get(paginator=paginator, number=request.GET.get("page"))
+    # The page's ids stay a subquery: whole rows are read for its works only.
+    page.object_list = selectors.researcher_works_page(ids=page.object_list, sort=sort)
     popularity.researcher_view_record(
         researcher_id=profile.researcher.pk, request=request
     )

@@ -135,6 +135,7 @@ def snapshot_fan_out(
     entity: str | None = None,
     own_queue: bool = False,
     batch_size: int = BATCH_SIZE,
+    full: bool = False,
 ) -> ImportRun:
     """Start loading the OpenAlex snapshot at ``path`` (as ``snapshot_load``
     takes it) on Celery workers, and return the run at once: ``running``,
@@ -143,7 +144,8 @@ def snapshot_fan_out(
     part tasks sent after commit. With ``own_queue`` every task of the run
     goes to a queue of its own (``run_queue_name``), for workers started for
     it; otherwise to the default queue. Each part stores ``batch_size``
-    lines a page.
+    lines a page. With ``full`` every part file is read, even one unchanged
+    since its last load.
 
     Raises, before creating anything, ``FileNotFoundError`` or
     ``ValueError`` for a path it cannot load."""
@@ -153,6 +155,8 @@ def snapshot_fan_out(
     parameters = {"path": str(Path(path).resolve()), "sample": sample}
     if entity:
         parameters["entity"] = entity
+    if full:
+        parameters["full"] = True
     parameters[FAN_OUT] = True
     if batch_size != BATCH_SIZE:
         parameters[BATCH_SIZE_PARAMETER] = batch_size

@@ -141,6 +141,21 @@ class Work(models.Model):
             # Full-text search of titles and abstracts (profiles' work
             # search must query this very expression: WORK_SEARCH_VECTOR).
             GinIndex(WORK_SEARCH_VECTOR, name="work_search_fts"),
+            # A profile's works list: the version each work is listed under
+            # and the sort keys of thousands of works read without the wide
+            # rows (abstracts, counts by year), an index-only scan; only
+            # the page's twenty rows are read whole
+            # (profiles.selectors.researcher_works).
+            models.Index(
+                fields=["id"],
+                include=[
+                    "canonical",
+                    "publication_year",
+                    "publication_date",
+                    "cited_by_count",
+                ],
+                name="work_listing_keys",
+            ),
         ]
 
     def __str__(self):
@@ -294,6 +309,8 @@ class ImportRunPart(models.Model):
     updated_count = models.PositiveIntegerField(default=0)
     unchanged_count = models.PositiveIntegerField(default=0)
     rejected_count = models.PositiveIntegerField(default=0)
+    # Skipped as unchanged since its last load (``SnapshotPartLoad``).
+    skipped = models.BooleanField(default=False)
     # Deliveries of its task that have not returned (each worker died).
     deliveries = models.PositiveSmallIntegerField(default=0)
     warnings = models.JSONField(default=list, blank=True)
@@ -312,6 +329,34 @@ class ImportRunPart(models.Model):
 
     def __str__(self):
         return f"{self.path} ({self.status})"
+
+
+class SnapshotPartLoad(models.Model):
+    """The last complete load of one snapshot part file, as it was then: a
+    later run skips a file whose manifest entry and file still match it
+    (the same path, size, record count and modification time) before
+    decompressing it, counting its records unchanged
+    (``works.ingest.openalex.snapshot_load``). OpenAlex rewrites a part
+    whose records changed, so its size, count or time moves; a file copied
+    without its time, or a catalog changed by hand since, is read again
+    with ``load_openalex_snapshot --full``."""
+
+    # The file's resolved absolute path: two snapshots can hold the same
+    # relative one ("works/updated_date=…/part_000.gz").
+    path = models.CharField(max_length=1000, unique=True)
+    size = models.PositiveBigIntegerField()
+    modified_ns = models.BigIntegerField()
+    records = models.PositiveBigIntegerField()
+    # The file's lines and the ones rejected in that load (listed on its run).
+    lines = models.PositiveBigIntegerField()
+    rejected = models.PositiveBigIntegerField(default=0)
+    run = models.ForeignKey(
+        ImportRun, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    loaded_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self):
+        return self.path
 
 
 class RejectedRecord(models.Model):

@@ -213,6 +213,7 @@ def snapshot_load(
     batch_size: int = BATCH_SIZE,
     time_budget: float | None = None,
     sync_trust: bool = False,
+    full: bool = False,
 ) -> ImportRun:
     """Load the OpenAlex snapshot at ``path`` (a root, an entity folder or one
     part file; ``entity`` limits a root or names a loose file's entity) in
@@ -225,7 +226,8 @@ def snapshot_load(
     batch boundary past it and returns the run still ``running``.
 
     Idempotent: loading the same files again writes nothing and counts every
-    record unchanged.
+    record unchanged. A part file unchanged since its last load (its
+    manifest entry, size and time) is skipped unread, unless ``full``.
 
     Raises, before writing anything: ``FileNotFoundError`` or ``ValueError``
     for a path it cannot load or a run it cannot resume (one fanned out over
@@ -239,6 +241,8 @@ def snapshot_load(
         parameters: dict[str, Any] = {"path": resolved, "sample": sample}
         if entity:
             parameters["entity"] = entity
+        if full:
+            parameters["full"] = True
         run = import_run_create(
             source=ImportRun.Source.OPENALEX_SNAPSHOT, parameters=parameters
         )

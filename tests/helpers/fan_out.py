@@ -15,7 +15,7 @@ from pathlib import Path
 from django.db import connection
 
 from bzpeer.celery import app
-from tests.helpers.snapshot import write_part
+from tests.helpers.snapshot import write_manifest, write_part
 from tests.helpers.workers import Workers
 from works.fan_out import IMPORT_RUN_PART_TASK, IMPORT_RUN_TASK
 
@@ -136,23 +136,27 @@ def write_fan_out_snapshot(
     works_per_part: int = 12,
     authors_parts: int = 3,
     authors_per_part: int = 8,
+    manifests: bool = False,
 ) -> FanOutSnapshot:
     """A snapshot tree under ``root`` with several part files per entity
     (institutions 2, sources 1, topics 1, then ``authors_parts`` and
     ``works_parts``), some gzipped, the second works and authors parts each
     with a line that is not JSON and one that is not an object; and merged
     ids: author A9000000001 into A9000000002, work W9000000001 into
-    W9000000002."""
+    W9000000002. With ``manifests``, each entity has one listing its files'
+    line counts."""
     institutions, sources, topics = 6, 3, 5
     authors = authors_parts * authors_per_part
     parts: dict[str, list[str]] = {}
     rejected: list[tuple[str, str]] = []
+    listed: dict[str, dict[str, int]] = {}
 
     def part(entity: str, number: int, items: list) -> None:
         suffix = ".gz" if number % 2 == 0 else ""
         relative = f"{entity}/{PARTITION}/part_{number:03d}{suffix}"
         write_part(root, relative, items)
         parts.setdefault(entity, []).append(relative)
+        listed.setdefault(entity, {})[relative.split("/", 1)[1]] = len(items)
 
     part("institutions", 0, [institution(n) for n in range(0, 3)])
     part("institutions", 1, [institution(n) for n in range(3, institutions)])
@@ -195,6 +199,9 @@ def write_fan_out_snapshot(
                     ),
                     (f"{locator}:4", "record is not a JSON object"),
                 ]
+    if manifests:
+        for entity, counts in listed.items():
+            write_manifest(root, entity, counts)
     # OpenAlex merged an author and a work into others of the snapshot.
     for entity, old, survivor in (("authors", "A", "A"), ("works", "W", "W")):
         merged = root / "merged_ids" / entity / "2025-06-02.csv"
@@ -301,7 +308,8 @@ def catalog_clear() -> None:
             "TRUNCATE works_authorshipinstitution, works_worktopic, "
             "works_authorship, works_workredirect, works_work, "
             "profiles_researchertopic, profiles_researcherredirect, "
-            "profiles_researcher, works_institution, works_source, works_topic "
+            "profiles_researcher, works_institution, works_source, works_topic, "
+            "works_snapshotpartload "
             "CASCADE"
         )
 

@@ -15,6 +15,7 @@ from tests.factories import (
     SourceFactory,
     TopicFactory,
     WorkFactory,
+    researcher_with_works,
     work_with_team,
 )
 from tests.helpers.pages import page_text, profile_url, work_titles
@@ -400,6 +401,26 @@ def test_the_profile_costs_the_same_queries_for_3_or_500_works(
     assert "500 works" in text
     assert "500 published item(s)" in text
     assert text.count("Also: Preprint") == 30  # 20 works, half with 2 versions
+
+
+@pytest.mark.parametrize("sort", [{}, {"sort": "citations"}])
+def test_a_later_page_of_a_long_profile_costs_the_queries_of_a_short_one(
+    client, django_assert_max_num_queries, django_assert_num_queries, sort
+):
+    small = researcher_with_works(3)
+    large = researcher_with_works(300)
+    client.get("/")  # the sample-data flag is cached from here on
+    with django_assert_max_num_queries(12) as captured:
+        assert client.get(profile_url(small, **sort)).status_code == 200
+
+    with django_assert_num_queries(len(captured)):
+        response = client.get(profile_url(large, **sort, page=3))
+
+    assert response.status_code == 200
+    # Page 3 is the 41st to 60th work of the whole list in its order.
+    newest = [f"Bulk work {i:04d}" for i in range(299, -1, -1)]
+    assert work_titles(response) == newest[40:60]
+    assert "Page 3 of 15" in page_text(response)
 
 
 # --- trust pages ---------------------------------------------------------------

@@ -143,6 +143,37 @@ def test_a_part_delivered_again_changes_nothing_and_counts_once(tmp_path, worker
     assert OutboxMessage.objects.filter(task_name=TRUST_TASK).count() == 1
 
 
+def test_parts_unchanged_since_their_last_load_are_skipped_by_the_workers(
+    tmp_path, workers
+):
+    snapshot = write_fan_out_snapshot(tmp_path / "snapshot", manifests=True)
+    first = finished(snapshot_fan_out(path=snapshot.root))
+    assert first.status == ImportRun.Status.SUCCEEDED, first.error
+    workers.wait_until_idle()
+    rows = catalog_digest()
+
+    again = finished(snapshot_fan_out(path=snapshot.root))
+
+    assert again.status == ImportRun.Status.SUCCEEDED, again.error
+    assert (
+        list(again.parts.values_list("skipped", flat=True))
+        == [True] * snapshot.part_count
+    )
+    assert again.checkpoint["files_skipped"] == snapshot.part_count
+    rejected = len(snapshot.rejected)
+    assert (again.created_count, again.updated_count, again.rejected_count) == (
+        0,
+        0,
+        0,
+    )
+    assert again.unchanged_count == first.progress_total - rejected
+    assert (again.progress_done, again.progress_total) == (
+        first.progress_total,
+        first.progress_total,
+    )
+    assert catalog_digest() == rows
+
+
 # The advisory lock a trigger makes the insert of one work wait for while the
 # test holds it (the "gate"); its namespace is none of the application's.
 GATE = (0x7465, 0x6762)

@@ -74,13 +74,19 @@ def test_every_stored_work_gets_its_title_key():
     assert work.related_arxiv_id == ""
 
 
-def test_a_preprint_loaded_after_its_article_relates_to_the_arxiv_id():
+def test_a_preprint_loaded_after_its_article_takes_its_arxiv_id_from_it():
     assert upsert_works([article_record()]) == UpsertResult(created=1)
+    assert keys(ARTICLE) == ("10.1007/s11192-015-1547-0", ARXIV_ID, "")
+    before = Work.objects.get(openalex_id=ARTICLE).updated_at
+
     assert upsert_works([preprint_record()]) == UpsertResult(created=1)
 
-    assert keys(ARTICLE) == ("10.1007/s11192-015-1547-0", ARXIV_ID, "")
-    # It keeps its arXiv DOI (nobody else holds it), not the arXiv id.
-    assert keys(PREPRINT) == (f"10.48550/arxiv.{ARXIV_ID}", None, ARXIV_ID)
+    # The arXiv id is the preprint's own (its DOI is the arXiv DOI): the
+    # article, which only lists an arXiv location, gives it up and relates
+    # to it, as it would have had the preprint come first.
+    assert keys(PREPRINT) == (f"10.48550/arxiv.{ARXIV_ID}", ARXIV_ID, "")
+    assert keys(ARTICLE) == ("10.1007/s11192-015-1547-0", None, ARXIV_ID)
+    assert Work.objects.get(openalex_id=ARTICLE).updated_at > before
 
 
 def test_an_article_loaded_after_its_preprint_relates_to_the_arxiv_id():
@@ -91,13 +97,35 @@ def test_an_article_loaded_after_its_preprint_relates_to_the_arxiv_id():
     assert keys(ARTICLE) == ("10.1007/s11192-015-1547-0", None, ARXIV_ID)
 
 
-def test_within_one_batch_the_second_work_relates_to_the_first_ones_arxiv_id():
-    assert upsert_works([article_record(), preprint_record()]) == UpsertResult(
-        created=2
-    )
+@pytest.mark.parametrize("order", [1, -1])
+def test_within_one_batch_the_preprint_holds_its_arxiv_id_in_either_order(order):
+    records = [article_record(), preprint_record()][::order]
+    assert upsert_works(records) == UpsertResult(created=2)
 
-    assert keys(ARTICLE) == ("10.1007/s11192-015-1547-0", ARXIV_ID, "")
-    assert keys(PREPRINT) == (f"10.48550/arxiv.{ARXIV_ID}", None, ARXIV_ID)
+    assert keys(ARTICLE) == ("10.1007/s11192-015-1547-0", None, ARXIV_ID)
+    assert keys(PREPRINT) == (f"10.48550/arxiv.{ARXIV_ID}", ARXIV_ID, "")
+
+
+def location_only(record, openalex_id: str):
+    """``record`` as another work that lists the arXiv id only as a location
+    (no arXiv DOI of its own)."""
+    return replace(record, openalex_id=openalex_id, doi=None)
+
+
+@pytest.mark.parametrize("batches", [1, 2])
+@pytest.mark.parametrize("order", [1, -1])
+def test_between_two_location_claims_the_first_openalex_id_holds_it(batches, order):
+    first = location_only(article_record(), "W100")
+    second = location_only(article_record(), "W200")
+    records = [first, second][::order]
+    if batches == 1:
+        upsert_works(records)
+    else:
+        for record in records:
+            upsert_works([record])
+
+    assert keys("W100") == (None, ARXIV_ID, "")
+    assert keys("W200") == (None, None, ARXIV_ID)
 
 
 def test_reloading_versions_writes_nothing():
@@ -113,15 +141,19 @@ def test_reloading_versions_writes_nothing():
 
 
 def test_the_related_arxiv_id_is_sticky_and_cleared_once_the_work_holds_it():
-    upsert_works([article_record(), preprint_record()])
-    # A later state of the preprint that no longer states the arXiv DOI.
-    silent = replace(preprint_record(), doi=None, arxiv_id=None)
+    # A later work listing the same arXiv location loses it to the article
+    # (the OpenAlex id first in text order) and relates to it.
+    later = location_only(article_record(), "W3000000001")
+    upsert_works([article_record(), later])
+    assert keys("W3000000001") == (None, None, ARXIV_ID)
+    # A later state of it that no longer states the arXiv id.
+    silent = replace(later, arxiv_id=None)
     assert upsert_works([silent]) == UpsertResult(unchanged=1)
-    assert keys(PREPRINT) == (f"10.48550/arxiv.{ARXIV_ID}", None, ARXIV_ID)
+    assert keys("W3000000001") == (None, None, ARXIV_ID)
 
     # The article gives the arXiv id up (its OpenAlex record lost the arXiv
-    # location and it is gone from our row): the preprint takes it as its own.
+    # location and it is gone from our row): the later work takes it.
     Work.objects.filter(openalex_id=ARTICLE).update(arxiv_id=None)
-    assert upsert_works([preprint_record()]) == UpsertResult(updated=1)
+    assert upsert_works([later]) == UpsertResult(updated=1)
 
-    assert keys(PREPRINT) == (f"10.48550/arxiv.{ARXIV_ID}", ARXIV_ID, "")
+    assert keys("W3000000001") == (None, ARXIV_ID, "")

@@ -50,6 +50,7 @@ from works.ingest.records import (
     rejection_excerpt,
 )
 from works.ingest.runs import (
+    FILES_SKIPPED,
     OUTCOMES,
     PlannerStatistics,
     TimeBudget,
@@ -260,6 +261,12 @@ class ImportContext:
                 after()
         for entity, count in created.items():
             self.statistics.grown(entity=entity, created=count)
+
+    def file_skipped(self) -> None:
+        """Count a file skipped as unchanged since its last load, in the
+        page's transaction (``checkpoint["files_skipped"]``)."""
+        checkpoint = self.run.checkpoint
+        checkpoint[FILES_SKIPPED] = checkpoint.get(FILES_SKIPPED, 0) + 1
 
     def set_total(self, total: int | None, *, unit: str | None = None) -> None:
         """The progress bar's and the admin's total, in the importer's units

@@ -43,6 +43,8 @@ _ARXIV_ID = re.compile(
     r"^(\d{4}\.\d{4,5}|[a-z][a-z\-]*(?:\.[A-Za-z\-]{2,})?/\d{7})(?:v\d+)?$",
     re.ASCII,
 )
+# arXiv's DataCite DOIs: the prefix, then the id.
+ARXIV_DOI_PREFIX = "10.48550/arxiv."
 _ARXIV_DOI = re.compile(r"^10\.48550/arxiv\.(.+)$")
 _ARXIV_URL = re.compile(r"^https?://(?:www\.|export\.)?arxiv\.org/abs/([^?#]+?)/?$")
 _ARXIV_PREFIX = re.compile(r"^(?:https?://(?:www\.)?arxiv\.org/abs/|arxiv:)", re.I)

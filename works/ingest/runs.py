@@ -36,6 +36,8 @@ from works.models import (
 logger = logging.getLogger(__name__)
 
 OUTCOMES = ("created", "updated", "unchanged", "rejected")
+# The run's count of part files skipped as unchanged since their last load.
+FILES_SKIPPED = "files_skipped"
 
 
 def import_run_create(*, source: str, parameters: dict[str, Any]) -> ImportRun:
@@ -275,7 +277,8 @@ def where_it_was(checkpoint: dict[str, Any]) -> str:
     items = [
         f"{key}={value}"
         for key, value in checkpoint.items()
-        if key not in (DELIVERIES, "warnings") and not isinstance(value, dict | list)
+        if key not in (DELIVERIES, FILES_SKIPPED, "warnings")
+        and not isinstance(value, dict | list)
     ]
     text = ", ".join(items) or "before its first page"
     return text if len(text) <= 300 else text[:299] + "…"

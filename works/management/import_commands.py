@@ -10,7 +10,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from works.ingest.driver import run_execute
 from works.ingest.records import ENTITIES
-from works.ingest.runs import ImportRunBusy, import_run_create
+from works.ingest.runs import FILES_SKIPPED, ImportRunBusy, import_run_create
 from works.models import ImportRun
 from works.selectors import import_run_counts
 from works.services import import_run_enqueue
@@ -44,6 +44,12 @@ def write_run_summary(command: BaseCommand, run: ImportRun) -> None:
         cells = [row[0].ljust(widths[0])]
         cells += [cell.rjust(width) for cell, width in numbers]
         write("  ".join(cells))
+    skipped = run.checkpoint.get(FILES_SKIPPED)
+    if skipped:
+        write(
+            f"Part files skipped as unchanged since their last load: {skipped} "
+            "(--full reads them again)"
+        )
     if run.calls:
         calls = ", ".join(f"{n} {kind}" for kind, n in sorted(run.calls.items()))
         write(f"API calls: {sum(run.calls.values())} ({calls})")

@@ -11,6 +11,11 @@ talk to its server over one). Items come back pickled through a pipe that
 holds at most one: the child makes the next item, then waits in ``send``
 until the caller takes it, so one item at most waits ahead of the caller and
 memory stays flat whatever the file's size.
+
+As with any ``spawn`` child, the parent's main module is imported again in
+the child (as ``__mp_main__``): a script that loads a snapshot keeps its
+work under ``if __name__ == "__main__":`` (``manage.py``, ``celery`` and
+``pytest`` do).
 """
 
 from __future__ import annotations

@@ -340,10 +340,11 @@ def read_batches(
     With ``SNAPSHOT_PARSE_AHEAD``, a file longer than one batch has its
     batches after the first read, parsed and normalized in a child process
     (``read_ahead``), the next one while the caller writes the one before;
-    the batches are the same either way. The first is read here: a child
-    gains nothing on a file of one batch, and starts while the caller
-    writes the first. The child stops when the caller stops early
-    (``StopSlice``, an error), when this generator is closed or collected."""
+    the batches are the same either way. A file whose manifest lists more
+    than one batch left has every batch read ahead; otherwise the first is
+    read here: a child gains nothing on a file of one batch. The child
+    stops when the caller stops early (``StopSlice``, an error), when this
+    generator is closed or collected."""
     max_line_bytes = settings.SNAPSHOT_MAX_LINE_BYTES
     batches = batches_of(
         part,
@@ -354,20 +355,27 @@ def read_batches(
     if not settings.SNAPSHOT_PARSE_AHEAD:
         yield from batches
         return
-    first = next(batches)
-    if first.size < batch_size:  # the file ended within it
-        yield first
-        return
-    batches.close()
+    if (part.expected_records or 0) - skip_lines > batch_size:
+        # The manifest says more than one batch is left: all of them ahead.
+        batches.close()
+        first, start = None, skip_lines
+    else:
+        first = next(batches)
+        if first.size < batch_size:  # the file ended within it
+            yield first
+            return
+        batches.close()
+        start = first.last_line
     try:
-        ahead = ReadAhead(batches_of, part, batch_size, first.last_line, max_line_bytes)
+        ahead = ReadAhead(batches_of, part, batch_size, start, max_line_bytes)
     except (AssertionError, OSError) as exc:
         # A daemonic process (a pool's worker) may not start children; nor
         # may one out of processes or file descriptors.
         logger.warning("%s: read in this process, not ahead (%s)", part.relative, exc)
-        ahead = batches_of(part, batch_size, first.last_line, max_line_bytes)
+        ahead = batches_of(part, batch_size, start, max_line_bytes)
     with contextlib.closing(ahead):
-        yield first
+        if first is not None:
+            yield first
         yield from ahead
 
 

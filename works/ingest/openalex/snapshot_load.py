@@ -21,6 +21,7 @@ that failed fails the run (``SnapshotPartsUnfinished``).
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -41,10 +42,12 @@ from works.ingest.openalex.snapshot import (
     snapshot_plan,
 )
 from works.ingest.records import ENTITIES
-from works.ingest.runs import OUTCOMES
+from works.ingest.runs import FILES_SKIPPED, OUTCOMES, import_run_record_batch
 from works.ingest.upsert import UpsertResult
 from works.merges import merges_apply
-from works.models import ImportRunPart, RejectedRecord
+from works.models import ImportRunPart, RejectedRecord, SnapshotPartLoad
+
+logger = logging.getLogger(__name__)
 
 # The run parameter that marks a run fanned out over workers.
 FAN_OUT = "fan_out"
@@ -137,7 +140,11 @@ def part_file_store(
     of both ways to load a snapshot: the in-process importer and a part
     task (``works.ingest.openalex.snapshot_parts``). Raises ``StopSlice``
     before a batch when the context's time budget is spent."""
+    if skip_lines == 0 and _skipped_unchanged(context, part, checkpoint):
+        return
     records = records_done
+    lines = skip_lines
+    rejected = 0
     for batch in read_batches(
         part, batch_size=context.batch_size, skip_lines=skip_lines
     ):
@@ -146,20 +153,100 @@ def part_file_store(
         # last batch.
         context.stop_if_spent()
         records += batch.size
+        located: Located = []
+
+        def locate(_records, result, batch=batch, located=located) -> Located:
+            located += _rejections(batch, result)
+            return located
+
         context.store(
             batch.records,
             entity=part.entity,
             after=_sample_marker(context, batch),
             checkpoint=checkpoint(batch.last_line, records),
-            locate=lambda _records, result, batch=batch: _rejections(batch, result),
+            locate=locate,
             progress=batch.size,
             stop_after=False,
         )
+        lines = batch.last_line
+        rejected += len(located)
     if part.expected_records is not None and part.expected_records != records:
         context.warn(
             f"{part.relative}: the manifest lists {part.expected_records} "
             f"records, the file holds {records}"
         )
+    elif part.expected_records is not None and skip_lines == 0:
+        # Loaded whole in this run: what a later run compares the file with.
+        # (Rejections of a resumed file's first slices are not counted here,
+        # so such a file is read again next time.)
+        _loaded_whole(context, part, lines=lines, rejected=rejected)
+
+
+def _file_state(part: PartFile) -> tuple[str, int, int]:
+    """The file's resolved path, size and modification time (ns)."""
+    stat = part.path.stat()
+    return str(part.path.resolve()), stat.st_size, stat.st_mtime_ns
+
+
+def _skipped_unchanged(
+    context: ImportContext,
+    part: PartFile,
+    checkpoint: Callable[[int, int], dict[str, Any]],
+) -> bool:
+    """Skip ``part`` when it is the file last loaded whole (its manifest's
+    record count, its size and modification time unchanged: see
+    ``SnapshotPartLoad``), unless the run reads every file
+    (``parameters["full"]``): its records count as unchanged, its lines
+    rejected then as listed on that run, in one page with its checkpoint at
+    the file's end. True when skipped."""
+    if part.expected_records is None or context.parameters.get("full"):
+        return False
+    path, size, modified_ns = _file_state(part)
+    last = SnapshotPartLoad.objects.filter(
+        path=path, size=size, modified_ns=modified_ns, records=part.expected_records
+    ).first()
+    if last is None:
+        return False
+    unchanged = last.records - last.rejected
+    with context.page(
+        checkpoint=checkpoint(last.lines, last.records),
+        progress=last.records,
+        stop_after=False,
+    ):
+        import_run_record_batch(
+            context.run,
+            entity=part.entity,
+            result=UpsertResult(unchanged=unchanged),
+            rejections=[],
+        )
+        context.file_skipped()
+    where = f"import run {last.run_id}" if last.run_id else "an earlier run"
+    rejected = f", {last.rejected} rejected line(s) listed there" * bool(last.rejected)
+    logger.info(
+        "%s: unchanged since %s (%d records%s): skipped",
+        part.relative,
+        where,
+        last.records,
+        rejected,
+    )
+    return True
+
+
+def _loaded_whole(
+    context: ImportContext, part: PartFile, *, lines: int, rejected: int
+) -> None:
+    path, size, modified_ns = _file_state(part)
+    SnapshotPartLoad.objects.update_or_create(
+        path=path,
+        defaults={
+            "size": size,
+            "modified_ns": modified_ns,
+            "records": part.expected_records,
+            "lines": lines,
+            "rejected": rejected,
+            "run": context.run if context.run.pk else None,
+        },
+    )
 
 
 def _parts_sum(context: ImportContext) -> None:
@@ -177,6 +264,9 @@ def _parts_sum(context: ImportContext) -> None:
         for name in OUTCOMES:
             setattr(run, f"{name}_count", 0)
         warnings = run.checkpoint.setdefault("warnings", [])
+        skipped = sum(part.skipped for part in parts)
+        if skipped:
+            run.checkpoint[FILES_SKIPPED] = skipped
         for part in parts:
             entity = counts.setdefault(part.entity, dict.fromkeys(OUTCOMES, 0))
             for name in OUTCOMES:

@@ -116,6 +116,11 @@ class PartContext(ImportContext):
         if stop_after:
             self.stop_if_spent()
 
+    def file_skipped(self) -> None:
+        assert self.part is not None
+        self.part.skipped = True
+        self.part.save(update_fields=["skipped"])
+
     def set_total(self, total: int | None, *, unit: str | None = None) -> None:
         raise NotImplementedError("a part's total is planned with its run")
 

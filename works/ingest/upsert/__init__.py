@@ -156,11 +156,41 @@ _ENTITY_TABLES: dict[str, tuple[type[Model], ...]] = {
 
 
 def catalog_analyze(*, entity: str) -> None:
-    """Refresh the planner statistics of the tables ``entity`` writes. A
-    first load grows them from nothing faster than autovacuum (if it runs at
-    all) re-analyzes, and statistics that still say "a few rows" would turn
-    the upsert's index probes into scans of the whole table. ANALYZE samples
-    a fixed number of rows, so this costs seconds even at 10^8 rows."""
+    """Refresh the planner statistics the upsert's lookups need, for the
+    tables ``entity`` writes. A first load grows them from nothing faster
+    than autovacuum re-analyzes, and statistics that still say "a few rows"
+    would turn the upsert's index probes into scans of the whole table.
+
+    Only the columns an index leads with are analyzed (keys, references,
+    indexed values): naming columns makes PostgreSQL skip the statistics of
+    expression indexes, which for works means computing the full-text vector
+    of 30,000 sampled titles and abstracts, 50 times the cost of the rest.
+    Autovacuum analyzes the whole tables once the load has grown them (the
+    search's plans need those statistics, the load's do not). ANALYZE
+    samples a fixed number of rows, so this costs a fraction of a second
+    even at 10^8 rows."""
     with connection.cursor() as cursor:
         for model in _ENTITY_TABLES[entity]:
-            cursor.execute(f"ANALYZE {quoted_table(model)}")
+            columns = ", ".join(
+                connection.ops.quote_name(c) for c in _indexed_columns(model)
+            )
+            cursor.execute(f"ANALYZE {quoted_table(model)} ({columns})")
+
+
+def _indexed_columns(model: type[Model]) -> list[str]:
+    """The columns of ``model`` that a plain index leads with or holds: the
+    key, unique and indexed fields, references, the fields of the model's
+    indexes and unique constraints."""
+    meta = model._meta
+    names = [
+        f.column
+        for f in meta.concrete_fields
+        if f.primary_key or f.unique or f.db_index or f.is_relation
+    ]
+    for group in [
+        *(index.fields for index in meta.indexes),
+        *(getattr(c, "fields", ()) for c in meta.constraints),
+        *meta.unique_together,
+    ]:
+        names += [meta.get_field(name.lstrip("-")).column for name in group]
+    return list(dict.fromkeys(names))

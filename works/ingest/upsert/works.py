@@ -10,7 +10,13 @@ distinct works under one DOI (a preprint and its article), and merging them
 would swap the row between them on every load. The later one is stored
 without the identifier the other holds; an arXiv id it loses that way (its
 own, or the one inside an arXiv DOI) is kept as its ``related_arxiv_id``, the
-evidence ``works.versions`` groups the two by. Identifiers are sticky: a
+evidence ``works.versions`` groups the two by. One exception keeps the
+outcome independent of the order works arrive in (files loaded by several
+workers at once): an arXiv id goes to the work whose own it is, the one
+whose DOI is its arXiv DOI (the preprint), rather than to a work that only
+lists an arXiv location (the published version), and between two equal
+claims to the OpenAlex id first in text order; a stored holder with the weaker claim
+gives it up (keeping it as its ``related_arxiv_id``). Identifiers are sticky: a
 source that does not state a DOI or arXiv id never erases a stored one. Every
 work also gets its ``title_key`` (``works.text.title_key``).
 """
@@ -26,7 +32,7 @@ from django.db import connection, transaction
 
 from bzpeer.db import quoted_table
 from profiles.models import Researcher, ResearcherRedirect
-from works.ingest.identifiers import arxiv_id_from_doi
+from works.ingest.identifiers import ARXIV_DOI_PREFIX, arxiv_id_from_doi
 from works.ingest.records import WorkRecord
 from works.ingest.upsert.staging import (
     UpsertResult,
@@ -95,7 +101,15 @@ def _batch_unique(
     left to a stored work."""
     kept, rejected = keep_last(records, _identity)
     staged: list[WorkRecord | None] = [None] * len(records)
-    taken: set[tuple[str, str]] = set()
+    # Of the works stating one arXiv id, the one with the strongest claim.
+    arxiv_holder: dict[str, int] = {}
+    for index in kept:
+        arxiv_id = records[index].arxiv_id
+        if arxiv_id and _identity(records[index]) is not None:
+            held = arxiv_holder.get(arxiv_id)
+            if held is None or _stronger_arxiv_claim(records[index], records[held]):
+                arxiv_holder[arxiv_id] = index
+    taken: set[str] = set()
     for index in kept:
         record = records[index]
         if _identity(record) is None:
@@ -103,14 +117,30 @@ def _batch_unique(
             # every time.
             rejected.append((index, "no OpenAlex id, DOI or arXiv id"))
             continue
-        for name in ("doi", "arxiv_id"):
-            value = getattr(record, name)
-            if value and (name, value) in taken:
-                record = replace(record, **{name: None})
-            elif value:
-                taken.add((name, value))
+        if record.doi and record.doi in taken:
+            record = replace(record, doi=None)
+        elif record.doi:
+            taken.add(record.doi)
+        if record.arxiv_id and arxiv_holder[record.arxiv_id] != index:
+            record = replace(record, arxiv_id=None)
         staged[index] = record
     return staged, rejected
+
+
+def _arxiv_is_own(record: WorkRecord) -> bool:
+    """Whether the record's arXiv id is its own: its DOI is the arXiv DOI."""
+    return bool(record.arxiv_id) and arxiv_id_from_doi(record.doi) == record.arxiv_id
+
+
+def _stronger_arxiv_claim(record: WorkRecord, other: WorkRecord) -> bool:
+    """Whether ``record`` claims its arXiv id more strongly than ``other``
+    claims the same: its own beats one from a location; between equal
+    claims the OpenAlex id first in text order wins (the order
+    ``_arxiv_ids_reclaim`` applies against stored works)."""
+    own, other_own = _arxiv_is_own(record), _arxiv_is_own(other)
+    if own != other_own:
+        return own
+    return (record.openalex_id or "") < (other.openalex_id or "")
 
 
 def _stated_arxiv_id(record: WorkRecord) -> str | None:
@@ -149,6 +179,7 @@ def _stage(
             ("title_key", column_type(Work, "title_key")),
             ("stated_arxiv_id", column_type(Work, "related_arxiv_id")),
             ("counts_by_year", column_type(Work, "counts_by_year")),
+            ("arxiv_is_own", "boolean"),
             ("work_id", "bigint"),
             ("is_matched_by_openalex_id", "boolean NOT NULL DEFAULT false"),
         ],
@@ -160,10 +191,11 @@ def _stage(
                 title_key(record.title),
                 _stated_arxiv_id(records[index]),
                 _counts_by_year_json(record),
+                _arxiv_is_own(record),
             )
             for index, record in rows
         ),
-        copied=len(_COLUMNS) + 5,
+        copied=len(_COLUMNS) + 6,
         indexes=["seq", "work_id"],
     )
     stage_rows(
@@ -250,6 +282,7 @@ def _resolve(cursor) -> None:
               > (s.is_matched_by_openalex_id, -s.seq)
         """
     )
+    _arxiv_ids_reclaim(cursor)
     for identifier in ("doi", "arxiv_id"):
         cursor.execute(
             f"""
@@ -276,6 +309,39 @@ def _resolve(cursor) -> None:
         """
     )
     analyze(cursor, _STAGE)
+
+
+def _arxiv_ids_reclaim(cursor) -> None:
+    """Take an arXiv id from the stored work holding it when a staged work
+    claims it more strongly (``_stronger_arxiv_claim``: its own against one
+    from a location, else the OpenAlex id first in text order): the holder keeps it as
+    its ``related_arxiv_id`` and gets a new ``updated_at``. Rows locked in
+    id order, as every batch writer locks them."""
+    work = quoted_table(Work)
+    cursor.execute(
+        f"""
+        WITH losing AS (
+            SELECT w.id FROM {work} w
+            JOIN {_STAGE} s ON w.arxiv_id = s.arxiv_id
+            WHERE w.id IS DISTINCT FROM s.work_id
+              AND s.openalex_id IS NOT NULL AND w.openalex_id IS NOT NULL
+              AND (s.arxiv_is_own, w.openalex_id)
+                  > (lower(COALESCE(w.doi, '')) = %s || lower(w.arxiv_id),
+                     s.openalex_id)
+            ORDER BY w.id
+            FOR UPDATE OF w
+        )
+        UPDATE {work} w
+        SET related_arxiv_id = w.arxiv_id, arxiv_id = NULL, updated_at = now()
+        FROM losing WHERE w.id = losing.id
+        """,
+        [ARXIV_DOI_PREFIX],
+    )
+    if cursor.rowcount:
+        logger.info(
+            "%d stored work(s) gave their arXiv id to a work whose own it is",
+            cursor.rowcount,
+        )
 
 
 # The arXiv id a work relates to: the one its source states when the work

@@ -68,6 +68,14 @@ class Command(BaseCommand):
             help="load only this entity of a root, or name a loose file's entity",
         )
         parser.add_argument(
+            "--full",
+            action="store_true",
+            help=(
+                "read every part file, even one unchanged since its last load "
+                "(same manifest count, size and time), which is skipped otherwise"
+            ),
+        )
+        parser.add_argument(
             "--sync-trust",
             action="store_true",
             help="recompute trust in this process instead of enqueuing Celery tasks",
@@ -91,7 +99,7 @@ class Command(BaseCommand):
             ),
         )
 
-    def handle(self, *args, path, sample, resume, entity, sync_trust, **options):
+    def handle(self, *args, path, sample, resume, entity, sync_trust, full, **options):
         workers, enqueue = options["workers"], options["enqueue"]
         if not Path(path).exists():
             raise CommandError(f"{path} does not exist")
@@ -114,6 +122,7 @@ class Command(BaseCommand):
                 sample=sample,
                 entity=entity,
                 own_queue=bool(workers),
+                full=full,
             )
             if enqueue:
                 self._write_enqueued(run)
@@ -127,6 +136,7 @@ class Command(BaseCommand):
                     sample=sample,
                     entity=entity,
                     sync_trust=sync_trust,
+                    full=full,
                 )
             except (FileNotFoundError, ValueError, ImportRunBusy) as exc:
                 raise CommandError(str(exc)) from exc
@@ -143,12 +153,17 @@ class Command(BaseCommand):
         sample: bool,
         entity: str | None,
         own_queue: bool,
+        full: bool,
     ) -> ImportRun:
         """A new run fanned out over workers, or ``run`` resumed on them."""
         if run is None:
             try:
                 return snapshot_fan_out(
-                    path=path, sample=sample, entity=entity, own_queue=own_queue
+                    path=path,
+                    sample=sample,
+                    entity=entity,
+                    own_queue=own_queue,
+                    full=full,
                 )
             except (FileNotFoundError, ValueError) as exc:
                 raise CommandError(str(exc)) from exc
