@@ -329,7 +329,11 @@ def _json_loads(line: bytes) -> Any:
 
 
 def read_batches(
-    part: PartFile, *, batch_size: int, skip_lines: int = 0
+    part: PartFile,
+    *,
+    batch_size: int,
+    skip_lines: int = 0,
+    ahead: ReadAhead[Batch] | None = None,
 ) -> Iterator[Batch]:
     """The file's non-blank lines, ``batch_size`` at a time, each parsed or
     rejected; lines up to ``skip_lines`` (a resumed file's committed part)
@@ -338,45 +342,67 @@ def read_batches(
     the caller always learns where the file ended.
 
     With ``SNAPSHOT_PARSE_AHEAD``, a file longer than one batch has its
-    batches after the first read, parsed and normalized in a child process
-    (``read_ahead``), the next one while the caller writes the one before;
-    the batches are the same either way. A file whose manifest lists more
-    than one batch left has every batch read ahead; otherwise the first is
-    read here: a child gains nothing on a file of one batch. The child
-    stops when the caller stops early (``StopSlice``, an error), when this
-    generator is closed or collected."""
+    batches read, parsed and normalized in a child process (``read_ahead``),
+    the next one while the caller writes the one before; the batches are the
+    same either way. A file whose manifest lists more than one batch left
+    has every batch read ahead (``ahead``, when given, is the child
+    ``read_ahead_start`` started for it beforehand, from its first line);
+    otherwise the first is read here: a child gains nothing on a file of one
+    batch. The child stops when the caller stops early (``StopSlice``, an
+    error), when this generator is closed or collected."""
     max_line_bytes = settings.SNAPSHOT_MAX_LINE_BYTES
-    batches = batches_of(
-        part,
-        batch_size=batch_size,
-        skip_lines=skip_lines,
-        max_line_bytes=max_line_bytes,
-    )
     if not settings.SNAPSHOT_PARSE_AHEAD:
-        yield from batches
+        yield from batches_of(part, batch_size, skip_lines, max_line_bytes)
         return
-    if (part.expected_records or 0) - skip_lines > batch_size:
-        # The manifest says more than one batch is left: all of them ahead.
-        batches.close()
-        first, start = None, skip_lines
-    else:
+    if ahead is None and _batches_left(part, skip_lines) > batch_size:
+        ahead = _read_ahead(part, batch_size, skip_lines, max_line_bytes)
+    if ahead is None:
+        batches = batches_of(part, batch_size, skip_lines, max_line_bytes)
         first = next(batches)
         if first.size < batch_size:  # the file ended within it
             yield first
             return
         batches.close()
-        start = first.last_line
+        ahead = _read_ahead(part, batch_size, first.last_line, max_line_bytes)
+        if ahead is None:
+            yield first
+            yield from batches_of(part, batch_size, first.last_line, max_line_bytes)
+            return
+        with contextlib.closing(ahead):
+            yield first
+            yield from ahead
+        return
+    with contextlib.closing(ahead):
+        yield from ahead
+
+
+def read_ahead_start(part: PartFile, *, batch_size: int) -> ReadAhead[Batch] | None:
+    """A child reading ``part`` from its first line, started now, for
+    ``read_batches(part, ahead=…)`` later: the loader starts the next file's
+    while it writes the current one, so that the next file's first batch is
+    parsed by the time it is wanted. None when reading ahead is off, the
+    manifest does not list more than one batch, or no child can start."""
+    if not settings.SNAPSHOT_PARSE_AHEAD or _batches_left(part, 0) <= batch_size:
+        return None
+    return _read_ahead(part, batch_size, 0, settings.SNAPSHOT_MAX_LINE_BYTES)
+
+
+def _batches_left(part: PartFile, skip_lines: int) -> int:
+    """The records the manifest says are left after ``skip_lines`` (0 when
+    it does not list the file)."""
+    return (part.expected_records or 0) - skip_lines
+
+
+def _read_ahead(
+    part: PartFile, batch_size: int, skip_lines: int, max_line_bytes: int
+) -> ReadAhead[Batch] | None:
     try:
-        ahead = ReadAhead(batches_of, part, batch_size, start, max_line_bytes)
+        return ReadAhead(batches_of, part, batch_size, skip_lines, max_line_bytes)
     except (AssertionError, OSError) as exc:
         # A daemonic process (a pool's worker) may not start children; nor
         # may one out of processes or file descriptors.
         logger.warning("%s: read in this process, not ahead (%s)", part.relative, exc)
-        ahead = batches_of(part, batch_size, start, max_line_bytes)
-    with contextlib.closing(ahead):
-        if first is not None:
-            yield first
-        yield from ahead
+        return None
 
 
 def batches_of(

@@ -21,6 +21,7 @@ that failed fails the run (``SnapshotPartsUnfinished``).
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Callable
 from pathlib import Path
@@ -34,10 +35,12 @@ from works.ingest.openalex.merged_ids import (
     merged_ids_files,
     read_merged_ids,
 )
+from works.ingest.openalex.read_ahead import ReadAhead
 from works.ingest.openalex.snapshot import (
     Batch,
     PartFile,
     count_records,
+    read_ahead_start,
     read_batches,
     snapshot_plan,
 )
@@ -96,15 +99,28 @@ def _files_load(context: ImportContext) -> list[MergedIdsFile]:
         unit=" records",
     )
     done = set(context.checkpoint.get("files_done", []))
-    for part in plan.files:
-        if part.relative not in done:
+    todo = [part for part in plan.files if part.relative not in done]
+    with contextlib.ExitStack() as children:
+        ahead = None
+        for index, part in enumerate(todo):
             context.describe(part.relative)
-            _load_file(context, part)
+            current, ahead = ahead, None
+            if index + 1 < len(todo) and not _last_load_matching(
+                context, todo[index + 1]
+            ):
+                # The next file's first batch parsed while this one is written.
+                ahead = read_ahead_start(todo[index + 1], batch_size=context.batch_size)
+                if ahead is not None:
+                    children.callback(ahead.close)
+            _load_file(context, part, ahead=current)
     return merged
 
 
-def _load_file(context: ImportContext, part: PartFile) -> None:
-    """One part file from where the checkpoint left it, a batch a page."""
+def _load_file(
+    context: ImportContext, part: PartFile, *, ahead: ReadAhead[Batch] | None
+) -> None:
+    """One part file from where the checkpoint left it, a batch a page
+    (``ahead``: a child already reading it from its first line)."""
     checkpoint = context.checkpoint
     resumed = checkpoint.get("file") == part.relative
     part_file_store(
@@ -117,6 +133,7 @@ def _load_file(context: ImportContext, part: PartFile) -> None:
             "lines_done": lines,
             "records_done": records,
         },
+        ahead=None if resumed else ahead,
     )
     files_done = [*context.checkpoint.get("files_done", []), part.relative]
     for key in ("file", "lines_done", "records_done"):
@@ -132,6 +149,7 @@ def part_file_store(
     skip_lines: int,
     records_done: int,
     checkpoint: Callable[[int, int], dict[str, Any]],
+    ahead: ReadAhead[Batch] | None = None,
 ) -> None:
     """Store ``part`` from the line after ``skip_lines`` (of which
     ``records_done`` records), a batch a page through ``context.store``,
@@ -139,14 +157,19 @@ def part_file_store(
     when the file holds another count than its manifest lists. The one loop
     of both ways to load a snapshot: the in-process importer and a part
     task (``works.ingest.openalex.snapshot_parts``). Raises ``StopSlice``
-    before a batch when the context's time budget is spent."""
+    before a batch when the context's time budget is spent. ``ahead`` is a
+    child already reading the file from its first line
+    (``read_ahead_start``)."""
     if skip_lines == 0 and _skipped_unchanged(context, part, checkpoint):
         return
     records = records_done
     lines = skip_lines
     rejected = 0
     for batch in read_batches(
-        part, batch_size=context.batch_size, skip_lines=skip_lines
+        part,
+        batch_size=context.batch_size,
+        skip_lines=skip_lines,
+        ahead=ahead if skip_lines == 0 else None,
     ):
         # Asked before each batch: a batch read and not written costs only
         # the reading, and the file is finished in the slice that wrote its
@@ -199,12 +222,7 @@ def _skipped_unchanged(
     (``parameters["full"]``): its records count as unchanged, its lines
     rejected then as listed on that run, in one page with its checkpoint at
     the file's end. True when skipped."""
-    if part.expected_records is None or context.parameters.get("full"):
-        return False
-    path, size, modified_ns = _file_state(part)
-    last = SnapshotPartLoad.objects.filter(
-        path=path, size=size, modified_ns=modified_ns, records=part.expected_records
-    ).first()
+    last = _last_load_matching(context, part)
     if last is None:
         return False
     unchanged = last.records - last.rejected
@@ -230,6 +248,19 @@ def _skipped_unchanged(
         rejected,
     )
     return True
+
+
+def _last_load_matching(
+    context: ImportContext, part: PartFile
+) -> SnapshotPartLoad | None:
+    """The last complete load of ``part`` when the file is still as it was
+    then and the run may skip it; else None."""
+    if part.expected_records is None or context.parameters.get("full"):
+        return None
+    path, size, modified_ns = _file_state(part)
+    return SnapshotPartLoad.objects.filter(
+        path=path, size=size, modified_ns=modified_ns, records=part.expected_records
+    ).first()
 
 
 def _loaded_whole(

@@ -17,12 +17,13 @@ from tests.helpers.snapshot import (
     work_arxiv_preprint,
     work_state_of_oa,
     work_with_arxiv_location,
+    write_manifest,
     write_part,
 )
 from works.ingest.openalex import snapshot
 from works.ingest.openalex.read_ahead import ReadAhead
 from works.ingest.openalex.snapshot import read_batches, snapshot_plan
-from works.models import ImportRun
+from works.models import ImportRun, Work
 from works.services import snapshot_load
 
 LONG_LINE = b'{"id": "https://openalex.org/W9", "x": "' + b"a" * 150_000 + b'"}'
@@ -217,5 +218,54 @@ def test_a_load_parsed_ahead_locates_rejections_and_resumes_the_same(
         (f"{WORKS}:8", OUT_OF_RANGE),
     ]
     assert bool(children) == ahead
+    for child in children:
+        assert_reaped(child)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_next_file_is_read_ahead_while_this_one_is_written(
+    tmp_path: Path, settings, children, monkeypatch
+):
+    """Files the manifest lists with more than one batch each: the child of
+    each is started while the file before it is written, the load is the
+    same as one read in this process, and every child is reaped."""
+    stored_at_start: list[tuple[str, int]] = []
+    recorded = snapshot.ReadAhead
+
+    class Counted(recorded):
+        def __init__(self, produce, part, *args):
+            stored_at_start.append((part.partition, Work.objects.count()))
+            super().__init__(produce, part, *args)
+
+    monkeypatch.setattr(snapshot, "ReadAhead", Counted)
+    outcomes = []
+    for ahead in (False, True):
+        settings.SNAPSHOT_PARSE_AHEAD = ahead
+        settings.SNAPSHOT_MAX_LINE_BYTES = 100_000
+        root = tmp_path / f"ahead-{ahead}"
+        first, second = (
+            "updated_date=2025-06-10/part_000",
+            "updated_date=2025-06-11/part_000.gz",
+        )
+        write_part(root, f"works/{first}", lines())
+        write_part(root, f"works/{second}", lines()[::-1])
+        write_manifest(root, "works", {first: 9, second: 9})
+        run = snapshot_load(path=root, progress=False, sync_trust=True, batch_size=2)
+        assert run.status == ImportRun.Status.SUCCEEDED, run.error
+        outcomes.append(
+            (
+                run.counts["works"],
+                sorted(
+                    (locator.split("/", 1)[1], reason)
+                    for locator, reason in run.rejected.values_list("locator", "reason")
+                ),
+            )
+        )
+        Work.objects.all().delete()
+    assert outcomes[0] == outcomes[1]
+    assert outcomes[0][0]["rejected"] == 12
+    assert len(children) == 2
+    # The second file's child started before the first file's first page.
+    assert sorted(stored_at_start) == [("2025-06-10", 0), ("2025-06-11", 0)]
     for child in children:
         assert_reaped(child)
