@@ -28,6 +28,8 @@ from django.views import defaults
 from psycopg.errors import QueryCanceled
 from redis.exceptions import RedisError
 
+from bzpeer.page_cache import ANSWER_ATTRIBUTE
+
 logger = logging.getLogger(__name__)
 
 TIMEOUT_ATTRIBUTE = "statement_timeout"
@@ -69,6 +71,11 @@ class StatementTimeoutMiddleware:
         if marked is None:
             return None
         setting, template = marked
+        # A page the anonymous page cache holds costs no transaction.
+        answer = getattr(view_func, ANSWER_ATTRIBUTE, None)
+        stored = answer(request) if answer is not None else None
+        if stored is not None:
+            return stored
         milliseconds = int(getattr(settings, setting))
         try:
             with transaction.atomic():

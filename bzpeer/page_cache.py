@@ -59,42 +59,66 @@ def page_key(version: int, path: str) -> str:
     return f"page:{version}:{digest}"
 
 
+# The attribute of a cached view (and of every wrapper ``functools.wraps``
+# puts around it) that answers a request from the cache, or None.
+ANSWER_ATTRIBUTE = "page_cache_answer"
+
+
+def _stored_answer(
+    request: HttpRequest, on_hit: HitHandler | None
+) -> HttpResponse | None:
+    """The page stored for ``request`` under the current data version
+    (``on_hit`` run first), or None: not cacheable, not stored, no cache."""
+    if not _cacheable_request(request):
+        return None
+    version = data_version_get()
+    if version is None:
+        return None
+    try:
+        stored = cache.get(page_key(version, request.get_full_path()))
+    except (RedisError, OSError):
+        logger.warning("page cache unavailable: %s rendered", request.path)
+        return None
+    if stored is None:
+        return None
+    content, content_type, meta = stored
+    if on_hit is not None and meta:
+        on_hit(request, meta)
+    response = HttpResponse(content, content_type=content_type)
+    response["X-Page-Cache"] = "hit"
+    return response
+
+
 def anonymous_page_cache(view=None, *, on_hit: HitHandler | None = None):
     """Decorate a page view: anonymous visitors are answered from the cache
     when the page is there under the current data version (``on_hit`` runs
     first), and a page rendered for them is stored. ``@anonymous_page_cache``
-    or ``@anonymous_page_cache(on_hit=...)``."""
+    or ``@anonymous_page_cache(on_hit=...)``.
+
+    The view (and what wraps it) carries ``ANSWER_ATTRIBUTE``: a middleware
+    that would otherwise do work around the view first (a transaction with a
+    statement timeout) asks it for the stored page."""
 
     def decorate(view):
         @wraps(view)
         def wrapper(request, *args, **kwargs):
-            if not _cacheable_request(request):
-                return view(request, *args, **kwargs)
-            version = data_version_get()
-            if version is None:
-                return view(request, *args, **kwargs)
-            key = page_key(version, request.get_full_path())
-            try:
-                stored = cache.get(key)
-            except (RedisError, OSError):
-                logger.warning("page cache unavailable: %s rendered", request.path)
-                stored = None
+            stored = _stored_answer(request, on_hit)
             if stored is not None:
-                content, content_type, meta = stored
-                if on_hit is not None and meta:
-                    on_hit(request, meta)
-                response = HttpResponse(content, content_type=content_type)
-                response["X-Page-Cache"] = "hit"
-                return response
+                return stored
+            version = data_version_get() if _cacheable_request(request) else None
             response = view(request, *args, **kwargs)
-            if _cacheable_response(request, response):
+            if version is not None and _cacheable_response(request, response):
                 entry = (
                     response.content,
                     response["Content-Type"],
                     getattr(response, "page_cache_meta", None),
                 )
                 try:
-                    cache.set(key, entry, timeout=settings.PAGE_CACHE_SECONDS)
+                    cache.set(
+                        page_key(version, request.get_full_path()),
+                        entry,
+                        timeout=settings.PAGE_CACHE_SECONDS,
+                    )
                 except (RedisError, OSError):
                     logger.warning(
                         "page cache unavailable: %s not stored", request.path
@@ -102,6 +126,9 @@ def anonymous_page_cache(view=None, *, on_hit: HitHandler | None = None):
                 response["X-Page-Cache"] = "miss"
             return response
 
+        setattr(
+            wrapper, ANSWER_ATTRIBUTE, lambda request: _stored_answer(request, on_hit)
+        )
         return wrapper
 
     if view is not None:

@@ -27,6 +27,7 @@ from django.utils.http import content_disposition_header
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
+from bzpeer.page_cache import anonymous_page_cache
 from profiles import catalog_selectors, selectors
 from profiles.models import Researcher
 from profiles.templatetags.catalog_tags import work_path
@@ -241,6 +242,7 @@ def _slice_context(slice_: Slice, *, compact: bool, nearest: int) -> dict:
 
 @never_cache
 @require_safe
+@anonymous_page_cache
 def slice_fragment(request, kind: str, key: str):
     """The slice as an HTML fragment (picture, legend, nearest nodes, what
     was left out): 200 when it is cached; 202 with a placeholder when it is

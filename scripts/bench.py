@@ -779,12 +779,26 @@ def main() -> None:
         _say("identical reload")
         again, again_peak = _manage("load_openalex_snapshot", str(snapshot))
         run = _last_run()
+        skipped = run.checkpoint.get("files_skipped", 0)
+        parts = len(list(snapshot.rglob("part_*.gz")))
         load_rows.append(
             (
                 "the same files again (identical reload)",
                 f"{again:.1f} s ({again / first:.0%} of the first load); "
-                f"{run.created_count} created, {run.updated_count} updated; "
-                f"peak memory {again_peak:.0f} MiB",
+                f"{skipped} of {parts} part files skipped unread; "
+                f"{run.created_count} created, {run.updated_count} updated, "
+                f"{run.unchanged_count:,} unchanged; peak memory {again_peak:.0f} MiB",
+            )
+        )
+        _say("identical reload, every file read (--full)")
+        full, full_peak = _manage("load_openalex_snapshot", str(snapshot), "--full")
+        run = _last_run()
+        load_rows.append(
+            (
+                "the same files again, every file read (`--full`)",
+                f"{full:.1f} s ({full / first:.0%} of the first load); "
+                f"{run.created_count} created, {run.updated_count} updated, "
+                f"{run.unchanged_count:,} unchanged; peak memory {full_peak:.0f} MiB",
             )
         )
         _say("floors: COPY and parse")
@@ -905,6 +919,39 @@ def main() -> None:
     graph = _graph(builds=10)
     search_plans = _search_plans()
 
+    warm_worst = max((row[2]["p95"] / floor_warm, row[0]) for row in page_rows[1:])
+    profile_queries = {
+        r[4] for r in page_rows if r[0].startswith(("reference", "median", "largest"))
+    }
+    targets = [
+        (
+            "reload of an unchanged snapshot <= 10% of its first load",
+            f"{again / first:.0%}",
+            "met" if again <= 0.1 * first else "MISSED",
+        ),
+        (
+            "warm anonymous pages: p95 <= 3x the framework floor",
+            f"worst {warm_worst[0]:.1f}x ({warm_worst[1]})",
+            "met" if warm_worst[0] <= 3 else "MISSED",
+        ),
+        (
+            "cold: the largest profile <= 1.5x the reference profile",
+            f"{largest_cold / reference_cold:.2f}x",
+            "met" if largest_cold <= 1.5 * reference_cold else "MISSED",
+        ),
+        (
+            "no page's query count grows with the data (profiles of every size)",
+            ", ".join(str(q) for q in sorted(profile_queries)) + " queries",
+            "met" if len(profile_queries) == 1 else "MISSED",
+        ),
+        (
+            "first load: ratio to the slower floor (the closer to 1, the better)",
+            f"{first / max(copy_seconds, parse_seconds):.1f}x "
+            f"({'parse' if parse_seconds > copy_seconds else 'COPY'})",
+            "reported",
+        ),
+    ]
+
     total = time.perf_counter() - began
     now = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     commit = _commit()
@@ -919,6 +966,12 @@ def main() -> None:
         f"- Command: `{command}` ({total / 60:.1f} min in all)",
         f"- Date: {now}" + (f", commit {commit}" if commit else ""),
         f"- Machine: {_machine()}",
+        "",
+        "## Targets (issue 13)",
+        "",
+        "| target | measured | |",
+        "| --- | --- | --- |",
+        *(f"| {what} | {value} | {verdict} |" for what, value, verdict in targets),
         "",
         "## Load, floors and trust",
         "",

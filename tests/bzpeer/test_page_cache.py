@@ -38,6 +38,21 @@ def test_an_anonymous_page_is_served_from_the_cache_without_a_query(
     assert b"Cached Ada" in second.content
 
 
+def test_a_search_from_the_cache_opens_no_transaction(
+    client, profile, django_assert_num_queries
+):
+    """The search runs under a statement timeout (a transaction and two SETs
+    around the view): a stored page is answered before any of it."""
+    url = reverse("search") + "?q=cached"
+    first = client.get(url)
+    assert first["X-Page-Cache"] == "miss"
+    assert b"Cached Ada" in first.content
+    with django_assert_num_queries(0):
+        second = client.get(url)
+    assert second["X-Page-Cache"] == "hit"
+    assert second.content == first.content
+
+
 def test_a_write_that_moves_the_data_version_is_seen_at_once(
     client, profile, django_capture_on_commit_callbacks
 ):

@@ -103,6 +103,26 @@ def node_ids(html: str) -> set[str]:
 # --- the fragment --------------------------------------------------------------
 
 
+def test_a_built_fragment_is_answered_from_the_page_cache_the_pending_one_never(
+    client, neighbourhood, enqueued, django_assert_num_queries
+):
+    ada = neighbourhood.ada
+    pending = client.get(fragment_url(ada))
+    assert pending.status_code == 202
+    assert "X-Page-Cache" not in pending
+
+    slice_get(default_params(ada), build=True)
+    built = client.get(fragment_url(ada))
+    with django_assert_num_queries(0):
+        again = client.get(fragment_url(ada))
+
+    assert (built.status_code, built["X-Page-Cache"]) == (200, "miss")
+    assert (again.status_code, again["X-Page-Cache"]) == (200, "hit")
+    assert again.content == built.content
+    # Browsers still ask each time: the fragment turns from 202 to 200.
+    assert "no-cache" in again["Cache-Control"]
+
+
 def test_a_cold_fragment_answers_202_and_enqueues_the_build_then_200(
     client, neighbourhood, enqueued, django_capture_on_commit_callbacks
 ):
