@@ -17,9 +17,19 @@ from tests.helpers.celery_worker import (
     stop_celery_worker,
     worker_database_url,
 )
+from tests.helpers.flush import quick_flush_installed
 from tests.helpers.mail import MailDirectory
 from tests.helpers.paths import ARTIFACTS
 from tests.helpers.redis_server import redis_server
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _quick_flush():
+    """Transactional tests end with every table emptied, as Django's flush
+    leaves them, at a fraction of its cost (tests/helpers/flush.py)."""
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        quick_flush_installed(monkeypatch)
+        yield
 
 
 @pytest.fixture(autouse=True)
@@ -53,9 +63,9 @@ def celery_worker_process(django_db_setup, django_db_blocker):
     process = start_celery_worker(
         queue=queue, hostname=hostname, log=ARTIFACTS / "celery-worker.log"
     )
-    SESSION_WORKERS.add(hostname)
+    SESSION_WORKERS[hostname] = process.pid
     yield process
-    SESSION_WORKERS.discard(hostname)
+    SESSION_WORKERS.pop(hostname, None)
     stop_celery_worker(process)
 
 

@@ -19,12 +19,26 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 WAIT_SECONDS = 30
 GUNICORN = os.path.join(os.path.dirname(sys.executable), "gunicorn")
+# ``manage.py collectstatic`` with the packages of production and of the
+# tests (requirements/run.txt, dev.txt): without brotli, which only the
+# benchmark's set brings (bench.txt) and with which WhiteNoise would spend
+# half a minute compressing every file a second time when a virtualenv has
+# both.
+COLLECTSTATIC_AS_IN_PRODUCTION = """
+import runpy
+import sys
+
+sys.modules["brotli"] = None
+sys.argv = ["manage.py", "collectstatic", "--noinput", "-v", "0"]
+runpy.run_path("manage.py", run_name="__main__")
+"""
 
 
-@pytest.fixture
-def served(tmp_path):
+@pytest.fixture(scope="module")
+def served(django_db_setup, tmp_path_factory):
     """gunicorn on a spare port in the serve mode, after collectstatic into a
-    folder of the test's own; its base URL."""
+    folder of the module's own; its base URL. One for the module: its tests
+    only read from it, and collectstatic compresses every static file."""
     inherited = {
         k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"
     }
@@ -33,10 +47,10 @@ def served(tmp_path):
         "DJANGO_SETTINGS_MODULE": "bzpeer.settings.serve",
         "SECRET_KEY": "serve-test-" + "k" * 40,
         "DATABASE_URL": worker_database_url(),
-        "STATIC_ROOT": str(tmp_path / "static"),
+        "STATIC_ROOT": str(tmp_path_factory.mktemp("serve") / "static"),
     }
     subprocess.run(
-        [sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"],
+        [sys.executable, "-c", COLLECTSTATIC_AS_IN_PRODUCTION],
         cwd=ROOT,
         env=env,
         check=True,

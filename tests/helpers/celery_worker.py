@@ -12,12 +12,13 @@ from collections.abc import Iterator
 from contextlib import closing, contextmanager, nullcontext
 from pathlib import Path
 
+import redis
 from celery import Celery
 
 from tests.helpers.paths import ARTIFACTS, ROOT
 
-# Hostnames of the session's real Celery worker while it runs.
-SESSION_WORKERS: set[str] = set()
+# The session's real Celery worker while it runs: its process id by hostname.
+SESSION_WORKERS: dict[str, int] = {}
 # How long a worker's BRPOP already waiting on a queue may still hand it a
 # message after it stopped consuming that queue (kombu's Redis transport waits
 # 1 s per BRPOP; a message it gets then goes back to the queue).
@@ -134,7 +135,13 @@ def session_worker_paused(queue: str) -> Iterator[None]:
         queue, destination=hostnames, reply=True, timeout=30
     )
     assert len(replies) == len(hostnames), f"no answer from {hostnames}: {replies}"
-    time.sleep(_BRPOP_SETTLE_SECONDS)
+    # A BRPOP the worker sent before it stopped consuming may still be
+    # waiting: until it returns (within kombu's 1 s), the queue is not the
+    # test's alone. Without a queue left, the worker sends no other.
+    pids = [SESSION_WORKERS[hostname] for hostname in hostnames]
+    deadline = time.monotonic() + _BRPOP_SETTLE_SECONDS
+    while time.monotonic() < deadline and _waiting_on_the_broker(pids):
+        time.sleep(0.02)
     try:
         yield
     finally:
@@ -142,3 +149,39 @@ def session_worker_paused(queue: str) -> Iterator[None]:
             queue, destination=hostnames, reply=True, timeout=30
         )
         assert len(replies) == len(hostnames), f"no answer: {replies}"
+
+
+def _local_ports(pid: int) -> set[int]:
+    """The local ports of the TCP connections process ``pid`` holds (its
+    socket descriptors, looked up in the kernel's TCP tables)."""
+    inodes = set()
+    for descriptor in Path(f"/proc/{pid}/fd").iterdir():
+        try:
+            target = os.readlink(descriptor)
+        except OSError:  # closed meanwhile
+            continue
+        if target.startswith("socket:["):
+            inodes.add(target[len("socket:[") : -1])
+    ports = set()
+    for table in ("tcp", "tcp6"):
+        with open(f"/proc/{pid}/net/{table}") as lines:
+            next(lines)
+            for line in lines:
+                fields = line.split()
+                if fields[9] in inodes:
+                    ports.add(int(fields[1].rsplit(":", 1)[1], 16))
+    return ports
+
+
+def _waiting_on_the_broker(pids: list[int]) -> bool:
+    """Whether a connection of one of the processes ``pids`` to the test
+    broker is blocked in a BRPOP (Redis's CLIENT LIST: flag ``b``)."""
+    from django.conf import settings
+
+    ports = set().union(*(_local_ports(pid) for pid in pids))
+    with closing(redis.Redis.from_url(settings.CELERY_BROKER_URL)) as broker:
+        clients = broker.client_list()
+    return any(
+        "b" in client["flags"] and int(client["addr"].rsplit(":", 1)[1]) in ports
+        for client in clients
+    )

@@ -10,6 +10,7 @@ import socket
 from io import StringIO
 
 import pytest
+from django.conf import settings
 from django.core.management import CommandError, call_command
 
 from bzpeer.celery import app
@@ -75,9 +76,11 @@ def test_workers_load_what_one_process_loads_and_stop(
     run = ImportRun.objects.exclude(parameters__fan_out=None).get()
     assert (run.status, run.error) == (ImportRun.Status.SUCCEEDED, "")
     assert catalog_by_natural_keys() == expected
+    # The test run's queue: bzpeer-test, or CELERY_QUEUE's when it sets one.
+    queue = re.escape(settings.CELERY_TASK_DEFAULT_QUEUE)
     started = re.fullmatch(
         rf"Import run {run.pk}: 11 part files on 2 worker\(s\) \(queue "
-        rf"bzpeer-test\S*\.import-{run.pk}-[0-9a-f]{{6}}, logs in (\S+)\)\.",
+        rf"{queue}\S*\.import-{run.pk}-[0-9a-f]{{6}}, logs in (\S+)\)\.",
         output[0],
     )
     assert started, output[0]
